@@ -1,0 +1,27 @@
+"""`dragonfly` command line: a thin layer over the services. Sub-apps live in sibling modules;
+each imports the heavy parts (bot, scheduler, storage) inside its commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import typer
+
+from dragonfly.cli import cases, dbcmd, demo, doctor, users
+
+app = typer.Typer(help="Dragonfly: enforcement of money judgments.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(dbcmd.app, name="db")
+app.add_typer(cases.app, name="case")
+app.add_typer(demo.app, name="demo")
+app.add_typer(users.app, name="users")
+app.add_typer(dbcmd.calendar_app, name="calendar")
+app.add_typer(dbcmd.plan_app, name="plan")
+app.command("doctor")(doctor.doctor_command)
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("DRAGONFLY_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app()

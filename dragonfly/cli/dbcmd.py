@@ -1,0 +1,65 @@
+"""`dragonfly db`, `dragonfly calendar`, `dragonfly plan`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import typer
+
+from dragonfly import db, rpc
+from dragonfly.cli.common import actor, console, domain_fail, fail, services
+from dragonfly.errors import DomainError
+from dragonfly.settings import Settings
+
+app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+calendar_app = typer.Typer(help="New York public holidays for business-day arithmetic.", no_args_is_help=True)
+plan_app = typer.Typer(help="Monthly recovery plan.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade() -> None:
+    """Apply pending migrations (example: dragonfly db upgrade)."""
+    url = db.resolve_url(Settings())
+    applied = db.upgrade(url)
+    console.print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+
+
+@app.command("status")
+def status() -> None:
+    """List migrations and whether each is applied (example: dragonfly db status)."""
+    url = db.resolve_url(Settings())
+    rows = db.migration_status(url)
+    for mid, applied in rows:
+        console.print(f"{'applied' if applied else 'PENDING'}  {mid}")
+    pending = sum(1 for _, a in rows if not a)
+    console.print(f"{len(rows)} migrations, {pending} pending")
+
+
+@calendar_app.command("fill")
+def calendar_fill(first: int = typer.Option(2000, help="First year"),
+                  last: int = typer.Option(None, help="Last year (default: 15 years ahead)")) -> None:
+    """Load GCL 24 holidays for a span of years (example: dragonfly calendar fill --first 2020 --last 2040)."""
+    s = services()
+    n = db.fill_holidays(s.database_url, first, last)
+    console.print(f"{n} holidays loaded")
+
+
+@plan_app.command("set")
+def plan_set(month: str = typer.Argument(..., help="YYYY-MM"), amount: str = typer.Argument(..., help="dollars")) -> None:
+    """Set a month's recovery plan (example: dragonfly plan set 2026-12 250000)."""
+    try:
+        first = date.fromisoformat(month + "-01")
+    except ValueError:
+        raise fail(f'"{month}" is not a month; write it as YYYY-MM, e.g. 2026-12') from None
+    try:
+        value = Decimal(amount.replace("$", "").replace(",", ""))
+    except InvalidOperation:
+        raise fail(f'"{amount}" is not an amount; write it like 250000 or 250000.00') from None
+    s = services()
+    try:
+        with rpc.transaction(s.engine) as conn:
+            rpc.set_recovery_plan(conn, month=first, amount=value, actor=actor())
+    except DomainError as exc:
+        raise domain_fail(exc) from None
+    console.print(f"plan for {first:%Y-%m}: ${value:,.2f}")

@@ -1,0 +1,27 @@
+"""`dragonfly doctor`: exit 1 with a clear report when anything is wrong."""
+
+from __future__ import annotations
+
+import typer
+
+from dragonfly.bootstrap import bootstrap
+from dragonfly.cli.common import console
+
+
+def doctor_command() -> None:
+    """Check migrations, enum parity, the hash chain, documents and next actions (example: dragonfly doctor)."""
+    from dragonfly.doctor import run_checks
+
+    s = bootstrap(migrate=False)
+    results = run_checks(s)
+    for r in results:
+        mark = "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
+        console.print(f"{mark} {r.name}")
+        for line in r.details[:20]:
+            console.print(f"       {line}")
+        if len(r.details) > 20:
+            console.print(f"       ... and {len(r.details) - 20} more")
+    failed = [r for r in results if not r.ok]
+    console.print(f"{len(results) - len(failed)} of {len(results)} checks passed")
+    if failed:
+        raise typer.Exit(1)

@@ -1,0 +1,80 @@
+"""Reads on the views, for cards, timelines and lists. Keyword-only, typed, one job each."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, col, select
+
+from dragonfly.views import (
+    ActionView,
+    AppUser,
+    CaseView,
+    DocumentView,
+    OpenBlocker,
+    PaymentView,
+    TierOverview,
+    TimelineEvent,
+)
+
+CASE_REF = re.compile(r"^\s*(?:DF-)?(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def normalize_case_ref(text: str) -> str | None:
+    """'df-1042', 'DF-1042' or '1042' -> 'DF-1042'; None if it is not a case id."""
+    m = CASE_REF.match(text or "")
+    return f"DF-{int(m.group(1))}" if m else None
+
+
+def get_case(*, session: Session, case_ref: str) -> CaseView | None:
+    """One case's card data, or None."""
+    ref = normalize_case_ref(case_ref)
+    if ref is None:
+        return None
+    return session.exec(select(CaseView).where(CaseView.case_ref == ref)).first()
+
+
+def timeline(*, session: Session, case_ref: str, limit: int | None = None, newest_first: bool = False) -> list[TimelineEvent]:
+    """A case's events in order (or newest first)."""
+    order = col(TimelineEvent.seq).desc() if newest_first else col(TimelineEvent.seq)
+    stmt = select(TimelineEvent).where(TimelineEvent.case_ref == case_ref).order_by(order)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.exec(stmt))
+
+
+def open_blockers(*, session: Session, case_ref: str) -> list[OpenBlocker]:
+    return list(session.exec(select(OpenBlocker).where(OpenBlocker.case_ref == case_ref).order_by(col(OpenBlocker.eta))))
+
+
+def actions(*, session: Session, case_ref: str, open_only: bool = True) -> list[ActionView]:
+    stmt = select(ActionView).where(ActionView.case_ref == case_ref)
+    if open_only:
+        stmt = stmt.where(col(ActionView.is_open))
+    return list(session.exec(stmt.order_by(col(ActionView.action_id))))
+
+
+def documents(*, session: Session, case_ref: str) -> list[DocumentView]:
+    return list(session.exec(select(DocumentView).where(DocumentView.case_ref == case_ref)
+                             .order_by(col(DocumentView.document_id))))
+
+
+def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
+    return list(session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref)
+                             .order_by(col(PaymentView.payment_id))))
+
+
+def overview(*, session: Session) -> list[TierOverview]:
+    return list(session.exec(select(TierOverview).order_by(col(TierOverview.tier).desc())))
+
+
+def my_cases(*, session: Session, owner: str, limit: int = 50) -> list[CaseView]:
+    """A person's open cases, past due first, then by next action."""
+    stmt = (select(CaseView).where(CaseView.owner_slack_id == owner, CaseView.status == "open")
+            .order_by(col(CaseView.next_action_at).asc().nulls_first(), col(CaseView.tier).desc()).limit(limit))
+    return list(session.exec(stmt))
+
+
+def role_of(*, session: Session, slack_user_id: str) -> str | None:
+    user = session.get(AppUser, slack_user_id)
+    return user.role if user else None

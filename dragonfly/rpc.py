@@ -1,0 +1,225 @@
+"""Typed calls of the sanctioned SQL functions: the only way Python writes to the database.
+
+Each function takes an open SQLAlchemy connection, so several calls can share one transaction
+(the evidence gate stores a document and records the step it proves atomically). Refusals come
+back as `dragonfly.errors.DomainError` subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy.exc import DBAPIError
+
+from dragonfly.errors import DomainError, from_sqlstate
+
+Result = dict[str, Any]
+
+
+def translate(exc: DBAPIError) -> DomainError | None:
+    """The domain error behind a database error, if the database refused on purpose."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    message = getattr(diag, "message_primary", None) or str(orig)
+    hint = getattr(diag, "message_hint", None)
+    return from_sqlstate(sqlstate, message, hint)
+
+
+@lru_cache(maxsize=256)
+def _statement(function: str, names: tuple[str, ...]) -> TextClause:
+    args = ", ".join(f"p_{n} => :{n}" for n in names)
+    return text(f"SELECT {function}({args})")
+
+
+def call(conn: Connection, function: str, **params: Any) -> Any:
+    """Call one sanctioned function with named arguments; None arguments take the SQL default."""
+    params = {k: v for k, v in params.items() if v is not None}
+    try:
+        return conn.execute(_statement(function, tuple(sorted(params))), params).scalar_one()
+    except DBAPIError as exc:
+        domain = translate(exc)
+        if domain is not None:
+            raise domain from None
+        raise
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction: commit on success, roll back on any error."""
+    with engine.begin() as conn:
+        yield conn
+
+
+def create_enforcement_case(
+    conn: Connection, *, plaintiff_name: str, debtor_name: str, debtor_type: str, court: str,
+    county: str, index_number: str, entered_on: date, principal: Decimal, costs: Decimal = Decimal(0),
+    consumer_debt: bool = False, owner: str | None = None, external_ref: str | None = None,
+    actor: str, source: str = "cli", as_of: date | None = None,
+) -> Result:
+    """Intake a judgment (idempotent on court + index number); returns case_ref and created."""
+    return call(conn, "create_enforcement_case", plaintiff_name=plaintiff_name, debtor_name=debtor_name,
+                debtor_type=debtor_type, court=court, county=county, index_number=index_number,
+                entered_on=entered_on, principal=principal, costs=costs, consumer_debt=consumer_debt,
+                owner=owner, external_ref=external_ref, actor=actor, source=source, as_of=as_of)
+
+
+def set_enforcement_stage(
+    conn: Connection, *, case_ref: str, stage: str, actor: str, note: str | None = None,
+    closing_reason: str | None = None, clear_blockers: bool = False, source: str = "slack",
+) -> Result:
+    """Move a case to another stage; records the dwell of the stage it leaves."""
+    return call(conn, "set_enforcement_stage", case_ref=case_ref, stage=stage, actor=actor, note=note,
+                closing_reason=closing_reason, clear_blockers=clear_blockers, source=source)
+
+
+def log_enforcement_blocker(
+    conn: Connection, *, case_ref: str, kind: str, reason: str, eta: date, actor: str, source: str = "slack",
+) -> Result:
+    """Log a blocker; the case's next action becomes its ETA."""
+    return call(conn, "log_enforcement_blocker", case_ref=case_ref, kind=kind, reason=reason, eta=eta,
+                actor=actor, source=source)
+
+
+def clear_enforcement_blocker(
+    conn: Connection, *, case_ref: str, actor: str, blocker_id: int | None = None, note: str | None = None,
+    source: str = "slack",
+) -> Result:
+    """Clear one open blocker, or all of them when no id is given."""
+    return call(conn, "clear_enforcement_blocker", case_ref=case_ref, actor=actor, blocker_id=blocker_id,
+                note=note, source=source)
+
+
+def set_tier_override(
+    conn: Connection, *, case_ref: str, tier: int, reason: str, expires_at: datetime, actor: str,
+    source: str = "slack",
+) -> Result:
+    """Override the rule tier until a date at most 90 days ahead."""
+    return call(conn, "set_tier_override", case_ref=case_ref, tier=tier, reason=reason, expires_at=expires_at,
+                actor=actor, source=source)
+
+
+def expire_tier_overrides(conn: Connection, *, now: datetime | None = None, actor: str = "system:nightly") -> Result:
+    """Expire overrides whose time has come; the case returns to its rule tier."""
+    return call(conn, "expire_tier_overrides", now=now, actor=actor)
+
+
+def assign_tiers(conn: Connection, *, as_of: date | None = None, actor: str = "system:nightly") -> Result:
+    """Rescore every open case from the policy tables."""
+    return call(conn, "assign_tiers", as_of=as_of, actor=actor)
+
+
+def queue_enforcement_action(
+    conn: Connection, *, case_ref: str, kind: str, actor: str, document_id: int | None = None,
+    recipient: str | None = None, note: str | None = None, idempotency_key: str | None = None,
+    on: date | None = None, source: str = "slack",
+) -> Result:
+    """Start a workflow; a first step that is a legal act needs its document."""
+    return call(conn, "queue_enforcement_action", case_ref=case_ref, kind=kind, actor=actor,
+                document_id=document_id, recipient=recipient, note=note, idempotency_key=idempotency_key,
+                on=on, source=source)
+
+
+def advance_enforcement_action(
+    conn: Connection, *, case_ref: str, action_id: int, state: str, actor: str, document_id: int | None = None,
+    note: str | None = None, officer_docket: str | None = None, on: date | None = None, source: str = "slack",
+) -> Result:
+    """Move a workflow to its next state; legal steps need their document."""
+    return call(conn, "advance_enforcement_action", case_ref=case_ref, action_id=action_id, state=state,
+                actor=actor, document_id=document_id, note=note, officer_docket=officer_docket, on=on,
+                source=source)
+
+
+def issue_subpoena(
+    conn: Connection, *, case_ref: str, recipient: str, document_id: int, actor: str,
+    served_on: date | None = None, source: str = "slack",
+) -> Result:
+    """Record an information subpoena served (CPLR 5224); the answer is due 7 days later."""
+    return call(conn, "issue_subpoena", case_ref=case_ref, recipient=recipient, document_id=document_id,
+                actor=actor, served_on=served_on, source=source)
+
+
+def record_enforcement_payment(
+    conn: Connection, *, case_ref: str, amount: Decimal, kind: str, idempotency_key: str, actor: str,
+    received_on: date | None = None, document_id: int | None = None, reverses_payment_id: int | None = None,
+    poundage: Decimal | None = None, fees: Decimal | None = None, require_document: bool = False,
+    source: str = "slack",
+) -> Result:
+    """Credit a payment: interest first, then principal, then costs; idempotent on its key."""
+    return call(conn, "record_enforcement_payment", case_ref=case_ref, amount=amount, kind=kind,
+                idempotency_key=idempotency_key, actor=actor, received_on=received_on, document_id=document_id,
+                reverses_payment_id=reverses_payment_id, poundage=poundage, fees=fees,
+                require_document=require_document, source=source)
+
+
+def attach_enforcement_document(
+    conn: Connection, *, case_ref: str, kind: str, storage_key: str, sha256: str, size_bytes: int,
+    content_type: str, original_name: str, uploader: str, source: str = "slack",
+) -> Result:
+    """Record a stored document on a case (the same bytes, kind and case are one document)."""
+    return call(conn, "attach_enforcement_document", case_ref=case_ref, kind=kind, storage_key=storage_key,
+                sha256=sha256, size_bytes=size_bytes, content_type=content_type, original_name=original_name,
+                uploader=uploader, source=source)
+
+
+def assign_case_owner(conn: Connection, *, case_ref: str, owner: str, actor: str, source: str = "slack") -> Result:
+    """Make a Slack user the case's owner."""
+    return call(conn, "assign_case_owner", case_ref=case_ref, owner=owner, actor=actor, source=source)
+
+
+def add_case_note(conn: Connection, *, case_ref: str, text: str, actor: str, source: str = "slack") -> Result:
+    """Add a note to the case's log."""
+    return call(conn, "add_case_note", case_ref=case_ref, text=text, actor=actor, source=source)
+
+
+def set_next_action(
+    conn: Connection, *, case_ref: str, at: datetime, what: str | None, actor: str, source: str = "slack",
+) -> Result:
+    """Set when the case next needs attention, and what for."""
+    return call(conn, "set_next_action", case_ref=case_ref, at=at, what=what, actor=actor, source=source)
+
+
+def record_asset(
+    conn: Connection, *, case_ref: str, kind: str, description: str, actor: str,
+    verified_on: date | None = None, county: str | None = None, source: str = "slack",
+) -> Result:
+    """Record an asset of the debtor (employer, bank account, real property, ...)."""
+    return call(conn, "record_asset", case_ref=case_ref, kind=kind, description=description, actor=actor,
+                verified_on=verified_on, county=county, source=source)
+
+
+def set_case_flag(
+    conn: Connection, *, case_ref: str, flag: str, value: bool, reason: str, actor: str, source: str = "slack",
+) -> Result:
+    """Set a hard-rule fact: bankruptcy_stay, vacated or deceased."""
+    return call(conn, "set_case_flag", case_ref=case_ref, flag=flag, value=value, reason=reason, actor=actor,
+                source=source)
+
+
+def record_deadline_warning(conn: Connection, *, action_id: int, warning: str, due: date,
+                            actor: str = "system:nightly") -> bool:
+    """Record a workflow deadline warning once; False if it was already recorded."""
+    return bool(call(conn, "record_deadline_warning", action_id=action_id, warning=warning, due=due, actor=actor))
+
+
+def grant_role(conn: Connection, *, slack_user_id: str, role: str, actor: str) -> Result:
+    """Give a Slack user a role: viewer, officer or admin."""
+    return call(conn, "grant_role", slack_user_id=slack_user_id, role=role, actor=actor)
+
+
+def set_recovery_plan(conn: Connection, *, month: date, amount: Decimal, actor: str) -> Result:
+    """Set the recovery plan for a month."""
+    return call(conn, "set_recovery_plan", month=month, amount=amount, actor=actor)
+
+
+def set_clock(conn: Connection, at: datetime | None) -> None:
+    """Run this transaction's functions as if it were `at` (operator sessions only: the
+    application role's clock is always the real one). Used by the demo seed, history imports and
+    tests with a controlled clock."""
+    conn.execute(text("SELECT set_config('dragonfly.clock', :at, true)"), {"at": at.isoformat() if at else ""})

@@ -1,0 +1,62 @@
+"""All configuration in one place, read from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Dragonfly settings. Every field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Where local state lives: the embedded PostgreSQL and the local document store.
+    dragonfly_home: Path = Field(default=Path("./var"))
+    # Unset: an embedded PostgreSQL under $DRAGONFLY_HOME/pg, started on demand and reused.
+    database_url: str | None = None
+    # Unset: file://$DRAGONFLY_HOME/documents. Or s3://bucket/prefix (standard AWS_* variables).
+    storage_url: str | None = None
+    storage_max_bytes: int = 50 * 1024 * 1024
+    storage_sse: str | None = None  # e.g. "AES256" or "aws:kms"
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    dragonfly_ops_channel: str = "#enforcement-ops"
+    dragonfly_exec_channel: str = "#enforcement-exec"
+    dragonfly_timezone: str = "America/New_York"
+    # Comma-separated Slack user ids that are seeded as admins at start-up.
+    dragonfly_admins: str = ""
+    # Whether `/enforce pay` needs a proof document before the payment is recorded.
+    dragonfly_payment_proof_required: bool = True
+
+    # HTTP server (dragonfly serve)
+    dragonfly_bind: str = "0.0.0.0:3000"
+    dragonfly_workers: int = 2
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.dragonfly_timezone)
+
+    @property
+    def home(self) -> Path:
+        return self.dragonfly_home.expanduser().resolve()
+
+    @property
+    def effective_storage_url(self) -> str:
+        return self.storage_url or f"file://{self.home / 'documents'}"
+
+    @property
+    def admin_ids(self) -> list[str]:
+        return [a.strip() for a in self.dragonfly_admins.split(",") if a.strip()]
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))

@@ -1,0 +1,120 @@
+"""The DocumentStore protocol, what it returns, and the errors it raises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, NamedTuple, Protocol, runtime_checkable
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+"""Default size limit of one document (50 MB)."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as the store holds it: where it is and what it is."""
+
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+    original_name: str
+
+
+class ObjectInfo(NamedTuple):
+    """One stored object, as listed for garbage collection and `doctor`."""
+
+    key: str
+    size: int
+    last_modified: datetime
+
+
+class Readable(Protocol):
+    """Anything with `read(n) -> bytes`: an open file, a socket stream, a response body."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class StorageError(Exception):
+    """Base class of every error raised by a document store."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class StorageUnavailable(StorageError):
+    """The storage service could not be reached or failed; trying again later may work."""
+
+    retryable = True
+    MESSAGE = "the storage service could not be reached; try again in a few minutes"
+
+    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
+        super().__init__(message or self.MESSAGE, detail=detail)
+
+
+class DocumentRejected(StorageError):
+    """The document itself is not acceptable (empty, too large, wrong type, HTML page).
+
+    `reason` is a short code (``empty``, ``too_large``, ``unsupported_type``, ``html``);
+    the message names the problem and what to do, and can be shown to the user as is.
+    """
+
+    def __init__(self, message: str, *, reason: str, detail: str | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.reason = reason
+
+
+class DocumentNotFound(StorageError):
+    """No document is stored under this key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no document is stored under the key {key!r}")
+        self.key = key
+
+
+@runtime_checkable
+class DocumentStore(Protocol):
+    """Where documents live: an S3-compatible bucket or a local folder."""
+
+    max_bytes: int
+
+    def put(
+        self,
+        stream: Readable | bytes,
+        *,
+        case_ref: str,
+        kind: str,
+        filename: str,
+        uploader: str,
+    ) -> StoredDocument:
+        """Validate and store a document under a new key; nothing is kept if it is refused."""
+        ...
+
+    def open(self, key: str) -> IO[bytes]:
+        """Open a stored document for reading (close it when done)."""
+        ...
+
+    def head(self, key: str) -> StoredDocument:
+        """Describe a stored document without reading it."""
+        ...
+
+    def link(self, key: str, expires: timedelta | int = timedelta(hours=1)) -> str:
+        """A URL to the document (presigned for S3, `file://` for a folder); not checked."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove a document (used only by garbage collection); a missing key is not an error."""
+        ...
+
+    def list_keys(self, prefix: str = "cases/") -> Iterator[ObjectInfo]:
+        """Every stored document under `prefix`, with its size and last modification time."""
+        ...
+
+    def init(self) -> list[str]:
+        """Create the bucket or folder where permitted and check read/write/delete access."""
+        ...

@@ -1,0 +1,440 @@
+"""A document store in an S3-compatible bucket (AWS, MinIO, R2, Supabase Storage, moto...)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import IO, Any, cast
+from urllib.parse import quote, unquote
+
+from ulid import ULID
+
+from storage.base import (
+    DEFAULT_MAX_BYTES,
+    DocumentNotFound,
+    DocumentRejected,
+    ObjectInfo,
+    Readable,
+    StorageError,
+    StorageUnavailable,
+    StoredDocument,
+)
+from storage.keys import check_key, check_prefix, make_key
+from storage.validate import ValidatingReader, clean_original_name
+
+MB = 1024 * 1024
+PART_SIZE = 8 * MB
+MAX_PRESIGN = timedelta(days=7)
+_RETRYABLE_CODES = {
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "BadGateway",
+    "GatewayTimeout",
+}
+_NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
+
+
+def default_transfer_config() -> Any:
+    """8 MB parts, 4 parts in flight, at most 4 parts buffered: memory stays near 64 MB."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(
+        multipart_threshold=PART_SIZE,
+        multipart_chunksize=PART_SIZE,
+        max_concurrency=4,
+        use_threads=True,
+    )
+    # Bounds the parts read ahead from a non-seekable stream (s3transfer's default is 10).
+    config.max_in_memory_upload_chunks = 4
+    return config
+
+
+def default_client() -> Any:
+    """A boto3 S3 client from the standard AWS variables, failing fast when the endpoint is down.
+
+    `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_S3` are read by boto3 itself; `AWS_S3_ADDRESSING_STYLE`
+    (``path`` or ``virtual``) is honoured here, defaulting to ``path`` when an endpoint is set,
+    which is what MinIO and most S3-compatible services want.
+    """
+    import boto3
+    from botocore.config import Config
+
+    style = os.environ.get("AWS_S3_ADDRESSING_STYLE")
+    if not style:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        style = "path" if endpoint else "auto"
+    config = Config(
+        connect_timeout=3,
+        read_timeout=30,
+        retries={"max_attempts": 3, "mode": "standard"},
+        s3={"addressing_style": style},
+        signature_version="s3v4",
+    )
+    return boto3.session.Session().client("s3", config=config)
+
+
+def _error_code(exc: Exception) -> tuple[str, int]:
+    response = getattr(exc, "response", None) or {}
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return code, status
+
+
+def map_error(exc: BaseException, *, key: str | None = None, action: str = "use") -> StorageError:
+    """Translate a boto3/botocore error into one of the store's errors."""
+    from boto3.exceptions import S3UploadFailedError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, S3UploadFailedError):
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ClientError):
+            mapped = map_error(cause, key=key, action=action)
+            if isinstance(mapped, DocumentNotFound):  # e.g. NoSuchUpload: an upload went away
+                return StorageUnavailable(detail=detail)
+            return mapped
+        return StorageUnavailable(detail=detail)
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return StorageError(
+            "no storage credentials were found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            detail=detail,
+        )
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        return StorageUnavailable(detail=detail)
+    if isinstance(exc, ClientError):
+        code, status = _error_code(exc)
+        if status >= 500 or code in _RETRYABLE_CODES:
+            return StorageUnavailable(detail=detail)
+        if key is not None and (code in _NOT_FOUND_CODES or status == 404):
+            return DocumentNotFound(key)
+        if code == "NoSuchBucket":
+            return StorageError(
+                "the storage bucket does not exist; run `dragonfly storage init`", detail=detail
+            )
+        if status == 403 or code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+            return StorageError(
+                f"access to the storage bucket was denied ({code or status}); "
+                "check the credentials and the bucket policy",
+                detail=detail,
+            )
+        return StorageError(f"the storage service refused to {action} the document", detail=detail)
+    if isinstance(exc, BotoCoreError | OSError):
+        return StorageUnavailable(detail=detail)
+    return StorageError(f"unexpected storage error: {exc}", detail=detail)
+
+
+class _Chain:
+    """A non-seekable reader returning `first`, then the rest of a `ValidatingReader`."""
+
+    def __init__(self, first: bytes, rest: ValidatingReader) -> None:
+        self._first: bytes | None = first
+        self._rest = rest
+
+    def read(self, size: int = -1, /) -> bytes:
+        first = self._first
+        if first is not None:
+            self._first = None
+            if size < 0:
+                return first + self._rest.read()
+            if len(first) == size:
+                return first
+            if len(first) > size:
+                self._first = first[size:]
+                return first[:size]
+            return first + self._rest.read(size - len(first))
+        return self._rest.read(size)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+
+def _meta(value: str) -> str:
+    """Object metadata must be ASCII: percent-encode what users typed."""
+    return quote(value, safe=" ._-@:+,()[]")
+
+
+class S3Store:
+    """Documents as objects in `bucket` under `prefix`, uploaded in streamed multipart chunks.
+
+    `put` reads the first bytes, checks the type, then streams the rest through a reader that
+    hashes, counts and enforces the size limit; memory stays near the transfer buffers (4 x 8 MB)
+    whatever the file size. A document no larger than one part is sent in one PUT carrying its
+    sha256 in the metadata; a larger one is sent in parts and its metadata then completed by a
+    server-side copy (S3 cannot change metadata otherwise). A refused or failed upload leaves
+    nothing behind (the multipart upload is aborted, a written object deleted).
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        client: Any = None,
+        sse: str | None = None,
+        transfer_config: Any = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        sse_kms_key_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        if not bucket:
+            raise ValueError("an S3 bucket name is required")
+        self.bucket = bucket
+        prefix = prefix.strip("/")
+        self.prefix = f"{prefix}/" if prefix else ""
+        self.client = client if client is not None else default_client()
+        self.sse = sse
+        self.sse_kms_key_id = sse_kms_key_id
+        self.transfer_config = transfer_config or default_transfer_config()
+        self.max_bytes = max_bytes
+        self.region = region
+
+    def __repr__(self) -> str:
+        return f"S3Store(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    def _object_key(self, key: str) -> str:
+        return self.prefix + check_key(key)
+
+    def _sse_args(self) -> dict[str, str]:
+        args: dict[str, str] = {}
+        if self.sse:
+            args["ServerSideEncryption"] = self.sse
+            if self.sse_kms_key_id:
+                args["SSEKMSKeyId"] = self.sse_kms_key_id
+        return args
+
+    # -- writing --------------------------------------------------------------------------
+    def put(
+        self,
+        stream: Readable | bytes,
+        *,
+        case_ref: str,
+        kind: str,
+        filename: str,
+        uploader: str,
+    ) -> StoredDocument:
+        """Validate and store a document under a new key; nothing is kept if it is refused."""
+        if isinstance(stream, bytes | bytearray | memoryview):
+            stream = io.BytesIO(bytes(stream))
+        key = make_key(case_ref, filename)
+        object_key = self._object_key(key)
+        reader = ValidatingReader(stream, max_bytes=self.max_bytes)
+        original = clean_original_name(filename)
+        metadata = {
+            "original-name": _meta(original),
+            "case-ref": case_ref,
+            "kind": _meta(kind),
+            "uploader": _meta(uploader),
+        }
+        threshold = int(self.transfer_config.multipart_threshold)
+        first = reader.read(threshold)
+        small = len(first) < threshold
+        written = False
+        try:
+            if small:
+                reader.read(1)  # reaches the end: the size and sha256 are final
+                metadata["sha256"] = reader.sha256
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=object_key,
+                    Body=first,
+                    ContentType=reader.content_type,
+                    Metadata=metadata,
+                    **self._sse_args(),
+                )
+                written = True
+            else:
+                extra = {"ContentType": reader.content_type, "Metadata": metadata}
+                extra.update(self._sse_args())
+                body = _Chain(first, reader)
+                del first
+                self.client.upload_fileobj(
+                    body, self.bucket, object_key, ExtraArgs=extra, Config=self.transfer_config
+                )
+                written = True
+                metadata["sha256"] = reader.sha256
+                self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=object_key,
+                    CopySource={"Bucket": self.bucket, "Key": object_key},
+                    MetadataDirective="REPLACE",
+                    ContentType=reader.content_type,
+                    Metadata=metadata,
+                    **self._sse_args(),
+                )
+        except DocumentRejected:
+            # The service is fine, the bytes are not: abort the parts, remove the object.
+            self._discard(object_key, written=written)
+            raise
+        except BaseException as exc:
+            mapped = map_error(exc, action="store")
+            # An upload that failed midway was aborted by s3transfer; an object that was
+            # written but not completed (metadata copy failed) is removed if the service lets us.
+            if written:
+                self._discard(object_key, written=True)
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            raise mapped from exc
+        return StoredDocument(
+            key=key,
+            sha256=reader.sha256,
+            size=reader.size,
+            content_type=reader.content_type,
+            original_name=original,
+        )
+
+    def _discard(self, object_key: str, *, written: bool) -> None:
+        """Best effort: leave nothing of a refused or failed upload in the bucket."""
+        with contextlib.suppress(Exception):
+            uploads = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=object_key)
+            for upload in uploads.get("Uploads", []):
+                if upload.get("Key") == object_key:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=object_key, UploadId=upload["UploadId"]
+                    )
+        if written:
+            with contextlib.suppress(Exception):
+                self.client.delete_object(Bucket=self.bucket, Key=object_key)
+
+    # -- reading --------------------------------------------------------------------------
+    def open(self, key: str) -> IO[bytes]:
+        """Open a stored document for reading (a streaming body; close it when done)."""
+        object_key = self._object_key(key)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=object_key)
+        except Exception as exc:
+            raise map_error(exc, key=key, action="read") from exc
+        return cast(IO[bytes], response["Body"])
+
+    def head(self, key: str) -> StoredDocument:
+        """Describe a stored document from its object metadata, without reading it."""
+        object_key = self._object_key(key)
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=object_key)
+        except Exception as exc:
+            raise map_error(exc, key=key, action="read") from exc
+        meta = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
+        return StoredDocument(
+            key=key,
+            sha256=meta.get("sha256", ""),
+            size=int(response.get("ContentLength", 0)),
+            content_type=response.get("ContentType") or "application/octet-stream",
+            original_name=unquote(meta.get("original-name", key.rsplit("/", 1)[-1])),
+        )
+
+    def link(self, key: str, expires: timedelta | int = timedelta(hours=1)) -> str:
+        """A presigned GET URL valid for `expires` (at most 7 days); existence is not checked."""
+        seconds = int(expires.total_seconds() if isinstance(expires, timedelta) else expires)
+        if not 0 < seconds <= MAX_PRESIGN.total_seconds():
+            raise ValueError("a link must expire within 1 second to 7 days")
+        object_key = self._object_key(key)
+        try:
+            url = self.client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": object_key},
+                ExpiresIn=seconds,
+            )
+        except Exception as exc:
+            raise map_error(exc, key=key, action="link") from exc
+        return str(url)
+
+    # -- garbage collection ---------------------------------------------------------------
+    def delete(self, key: str) -> None:
+        """Remove a document; a missing key is not an error."""
+        object_key = self._object_key(key)
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=object_key)
+        except Exception as exc:
+            mapped = map_error(exc, key=key, action="delete")
+            if isinstance(mapped, DocumentNotFound):
+                return
+            raise mapped from exc
+
+    def list_keys(self, prefix: str = "cases/") -> Iterator[ObjectInfo]:
+        """Every stored document whose key starts with `prefix`, page by page."""
+        check_prefix(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", []) or []:
+                    yield ObjectInfo(
+                        key=item["Key"][len(self.prefix) :],
+                        size=int(item["Size"]),
+                        last_modified=item["LastModified"],
+                    )
+        except Exception as exc:
+            raise map_error(exc, action="list") from exc
+
+    def init(self) -> list[str]:
+        """Create the bucket where permitted, then put, get and delete a probe object."""
+        from botocore.exceptions import ClientError
+
+        report: list[str] = []
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            report.append(f"the bucket {self.bucket} exists")
+        except ClientError as exc:
+            code, status = _error_code(exc)
+            if status == 404 or code in {"404", "NoSuchBucket", "NotFound"}:
+                self._create_bucket()
+                report.append(f"created the bucket {self.bucket}")
+            elif status == 403:
+                report.append(f"not allowed to check the bucket {self.bucket}; probing it")
+            else:
+                raise map_error(exc, action="check") from exc
+        except Exception as exc:
+            raise map_error(exc, action="check") from exc
+        probe = f"{self.prefix}.dragonfly-probe/{ULID()}"
+        payload = b"dragonfly storage probe\n"
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=probe, Body=payload, **self._sse_args())
+            body = self.client.get_object(Bucket=self.bucket, Key=probe)["Body"]
+            with contextlib.closing(body):
+                data = body.read()
+            self.client.delete_object(Bucket=self.bucket, Key=probe)
+        except Exception as exc:
+            raise map_error(exc, action="probe") from exc
+        if data != payload:
+            raise StorageError(f"the probe object in {self.bucket} did not read back intact")
+        where = f"s3://{self.bucket}/{self.prefix}"
+        report.append(f"write, read and delete checked in {where}")
+        return report
+
+    def _create_bucket(self) -> None:
+        region = self.region or getattr(self.client.meta, "region_name", None)
+        args: dict[str, Any] = {"Bucket": self.bucket}
+        if region and region != "us-east-1":
+            args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            self.client.create_bucket(**args)
+        except Exception as exc:
+            code, _ = _error_code(exc)
+            if code in {"BucketAlreadyOwnedByYou"}:
+                return
+            if code in {"AccessDenied", "BucketAlreadyExists"} or _error_code(exc)[1] == 403:
+                raise StorageError(
+                    f"the bucket {self.bucket} does not exist and could not be created "
+                    f"({code}); create it by hand or use credentials allowed to",
+                    detail=f"{type(exc).__name__}: {exc}",
+                ) from exc
+            raise map_error(exc, action="create the bucket for") from exc
