@@ -95,9 +95,7 @@ def _is_docx(head: bytes) -> bool:
                 return True
     # A member header we could not reach by walking (data descriptors): names are stored
     # uncompressed, so a Word member name in the leading bytes still identifies the file.
-    return b"word/document.xml" in head or (
-        b"[Content_Types].xml" in head and b"word/" in head
-    )
+    return b"word/document.xml" in head or (b"[Content_Types].xml" in head and b"word/" in head)
 
 
 def _describe(head: bytes) -> str:
