@@ -223,3 +223,38 @@ def set_clock(conn: Connection, at: datetime | None) -> None:
     application role's clock is always the real one). Used by the demo seed, history imports and
     tests with a controlled clock."""
     conn.execute(text("SELECT set_config('dragonfly.clock', :at, true)"), {"at": at.isoformat() if at else ""})
+
+
+def enqueue_outbox(conn: Connection, *, method: str, payload: dict[str, Any], dedupe_key: str | None = None,
+                   not_before: datetime | None = None) -> int:
+    """Queue a Slack Web API call for the outbox worker (same transaction as what it reports)."""
+    import json
+
+    return int(call(conn, "enqueue_outbox", method=method, payload=json.dumps(payload, default=str),
+                    dedupe_key=dedupe_key, not_before=not_before))
+
+
+def claim_request(conn: Connection, *, key: str) -> bool:
+    """True the first time a Slack request key is seen in a committed transaction."""
+    return bool(call(conn, "claim_request", key=key))
+
+
+def claim_job_run(conn: Connection, *, job: str, period: str, by: str, summary: dict[str, Any] | None = None) -> bool:
+    """True if this (job, period) had not been claimed: the caller then queues its messages."""
+    import json
+
+    return bool(call(conn, "claim_job_run", job=job, period=period, by=by,
+                     summary=json.dumps(summary or {}, default=str)))
+
+
+def create_ingestion_job(conn: Connection, *, dedupe_key: str, case_ref: str, document_kind: str,
+                         slack_file_id: str, uploader: str, intent: dict[str, Any], file_name: str | None = None,
+                         download_url: str | None = None, reply_channel: str | None = None,
+                         reply_thread_ts: str | None = None) -> Result:
+    """Queue a Slack file to be copied into storage and the step it proves recorded."""
+    import json
+
+    return call(conn, "create_ingestion_job", dedupe_key=dedupe_key, case_ref=case_ref, document_kind=document_kind,
+                slack_file_id=slack_file_id, uploader=uploader, intent=json.dumps(intent, default=str),
+                file_name=file_name, download_url=download_url, reply_channel=reply_channel,
+                reply_thread_ts=reply_thread_ts)
