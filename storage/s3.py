@@ -75,7 +75,7 @@ def default_client() -> Any:
     config = Config(
         connect_timeout=3,
         read_timeout=30,
-        retries={"max_attempts": 3, "mode": "standard"},
+        retries={"total_max_attempts": 3, "mode": "standard"},
         s3={"addressing_style": style},
         signature_version="s3v4",
     )

@@ -34,7 +34,7 @@ def make_s3_client(endpoint_url: str, **config: Any) -> Any:
     options: dict[str, Any] = {
         "connect_timeout": 2,
         "read_timeout": 30,
-        "retries": {"max_attempts": 3, "mode": "standard"},
+        "retries": {"total_max_attempts": 3, "mode": "standard"},
         "s3": {"addressing_style": "path"},
     }
     options.update(config)
