@@ -8,7 +8,13 @@ DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dragonfly_app
 CREATE FUNCTION df_now() RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
 DECLARE v text := current_setting('dragonfly.clock', true);
 BEGIN
-    IF v IS NULL OR v = '' OR pg_has_role(session_user, 'dragonfly_app', 'MEMBER') THEN
+    IF v IS NULL OR v = '' THEN
+        RETURN now();
+    END IF;
+    -- pg_has_role is true for a superuser and every role, so test membership only for others:
+    -- an operator connected as a superuser may set the clock; the application role may not.
+    IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user)
+       AND pg_has_role(session_user, 'dragonfly_app', 'MEMBER') THEN
         RETURN now();
     END IF;
     RETURN v::timestamptz;

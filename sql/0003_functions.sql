@@ -242,7 +242,11 @@ BEGIN
     UPDATE enforcement_cases SET stage = v_to::stage, stage_entered_at = v_now,
            status = CASE WHEN v_to = 'closed' THEN 'closed' ELSE 'open' END,
            closing_reason = v_reason::closing_reason,
-           next_action_at = CASE WHEN v_to = 'closed' THEN NULL ELSE next_action_at END
+           -- A reopened case needs a next action again (every open case has one).
+           next_action_at = CASE WHEN v_to = 'closed' THEN NULL
+                                 WHEN c.stage = 'closed' THEN v_now + interval '1 day' ELSE next_action_at END,
+           next_action_what = CASE WHEN c.stage = 'closed' AND v_to <> 'closed' THEN 'reopened: plan the next step'
+                                   ELSE next_action_what END
      WHERE id = c.id;
     PERFORM append_event(c.id, CASE WHEN c.stage = 'closed' THEN 'case_reopened' ELSE 'stage_changed' END::event_kind,
         p_actor, p_source, jsonb_strip_nulls(jsonb_build_object('from', c.stage, 'to', v_to, 'dwell_days', v_dwell,
