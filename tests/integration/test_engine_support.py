@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dragonfly import rpc
-from dragonfly.errors import DomainError
 from tests.conftest import judgment
 
 TABLES_SQL = text(
@@ -35,7 +34,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
 
 
 @contextmanager
-def refused(engine: Engine, exc: type[DomainError], match: str | None = None) -> Iterator[Any]:
+def refused(engine: Engine, exc: type[BaseException], match: str | None = None) -> Iterator[Any]:
     """Expect the block to raise `exc` and leave every table and every event chain unchanged."""
     before = snapshot(engine)
     with pytest.raises(exc, match=match) as info:
