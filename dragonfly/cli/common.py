@@ -11,7 +11,7 @@ from rich.console import Console
 from dragonfly.bootstrap import Services, bootstrap
 from dragonfly.errors import DomainError
 
-console = Console()
+console = Console(width=None if __import__("sys").stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 
