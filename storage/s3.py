@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -27,6 +28,8 @@ from storage.validate import ValidatingReader, clean_original_name
 
 MB = 1024 * 1024
 PART_SIZE = 8 * MB
+SINGLE_PUT_MAX = 16 * MB
+META_SUFFIX = ".meta.json"
 MAX_PRESIGN = timedelta(days=7)
 _RETRYABLE_CODES = {
     "InternalError",
@@ -179,10 +182,12 @@ class S3Store:
 
     `put` reads the first bytes, checks the type, then streams the rest through a reader that
     hashes, counts and enforces the size limit; memory stays near the transfer buffers (4 x 8 MB)
-    whatever the file size. A document no larger than one part is sent in one PUT carrying its
-    sha256 in the metadata; a larger one is sent in parts and its metadata then completed by a
-    server-side copy (S3 cannot change metadata otherwise). A refused or failed upload leaves
-    nothing behind (the multipart upload is aborted, a written object deleted).
+    whatever the file size. A document up to `single_put_max` (16 MB, which covers Slack's 10 MB
+    uploads) is sent in one PUT whose metadata carries its sha256. A larger one is sent in parts;
+    its sha256 is known only at the end, when S3 no longer lets metadata change without a
+    server-side copy of the whole object, so it goes in a small sidecar object
+    `.<name>.meta.json` next to it (hidden from `list_keys`, removed by `delete`). A refused or
+    failed upload leaves nothing behind (the multipart upload is aborted, objects deleted).
     """
 
     def __init__(
@@ -196,6 +201,7 @@ class S3Store:
         max_bytes: int = DEFAULT_MAX_BYTES,
         sse_kms_key_id: str | None = None,
         region: str | None = None,
+        single_put_max: int = SINGLE_PUT_MAX,
     ) -> None:
         if not bucket:
             raise ValueError("an S3 bucket name is required")
@@ -208,12 +214,18 @@ class S3Store:
         self.transfer_config = transfer_config or default_transfer_config()
         self.max_bytes = max_bytes
         self.region = region
+        self.single_put_max = max(single_put_max, int(self.transfer_config.multipart_threshold))
 
     def __repr__(self) -> str:
         return f"S3Store(bucket={self.bucket!r}, prefix={self.prefix!r})"
 
     def _object_key(self, key: str) -> str:
         return self.prefix + check_key(key)
+
+    @staticmethod
+    def _sidecar(object_key: str) -> str:
+        head, _, name = object_key.rpartition("/")
+        return f"{head}/.{name}{META_SUFFIX}" if head else f".{name}{META_SUFFIX}"
 
     def _sse_args(self) -> dict[str, str]:
         args: dict[str, str] = {}
@@ -246,9 +258,8 @@ class S3Store:
             "kind": _meta(kind),
             "uploader": _meta(uploader),
         }
-        threshold = int(self.transfer_config.multipart_threshold)
-        first = reader.read(threshold)
-        small = len(first) < threshold
+        first = reader.read(self.single_put_max)
+        small = len(first) < self.single_put_max
         written = False
         try:
             if small:
@@ -272,14 +283,20 @@ class S3Store:
                     body, self.bucket, object_key, ExtraArgs=extra, Config=self.transfer_config
                 )
                 written = True
-                metadata["sha256"] = reader.sha256
-                self.client.copy_object(
+                sidecar = {
+                    "sha256": reader.sha256,
+                    "size": reader.size,
+                    "content_type": reader.content_type,
+                    "original_name": original,
+                    "case_ref": case_ref,
+                    "kind": kind,
+                    "uploader": uploader,
+                }
+                self.client.put_object(
                     Bucket=self.bucket,
-                    Key=object_key,
-                    CopySource={"Bucket": self.bucket, "Key": object_key},
-                    MetadataDirective="REPLACE",
-                    ContentType=reader.content_type,
-                    Metadata=metadata,
+                    Key=self._sidecar(object_key),
+                    Body=json.dumps(sidecar, ensure_ascii=False).encode("utf-8"),
+                    ContentType="application/json",
                     **self._sse_args(),
                 )
         except DocumentRejected:
@@ -289,7 +306,7 @@ class S3Store:
         except BaseException as exc:
             mapped = map_error(exc, action="store")
             # An upload that failed midway was aborted by s3transfer; an object that was
-            # written but not completed (metadata copy failed) is removed if the service lets us.
+            # written but not completed (its sidecar failed) is removed if the service lets us.
             if written:
                 self._discard(object_key, written=True)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
@@ -313,8 +330,9 @@ class S3Store:
                         Bucket=self.bucket, Key=object_key, UploadId=upload["UploadId"]
                     )
         if written:
-            with contextlib.suppress(Exception):
-                self.client.delete_object(Bucket=self.bucket, Key=object_key)
+            for k in (object_key, self._sidecar(object_key)):
+                with contextlib.suppress(Exception):
+                    self.client.delete_object(Bucket=self.bucket, Key=k)
 
     # -- reading --------------------------------------------------------------------------
     def open(self, key: str) -> IO[bytes]:
@@ -334,13 +352,28 @@ class S3Store:
         except Exception as exc:
             raise map_error(exc, key=key, action="read") from exc
         meta = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
+        sha256 = meta.get("sha256") or self._sidecar_sha256(object_key)
         return StoredDocument(
             key=key,
-            sha256=meta.get("sha256", ""),
+            sha256=sha256,
             size=int(response.get("ContentLength", 0)),
             content_type=response.get("ContentType") or "application/octet-stream",
             original_name=unquote(meta.get("original-name", key.rsplit("/", 1)[-1])),
         )
+
+    def _sidecar_sha256(self, object_key: str) -> str:
+        """The sha256 noted beside a multipart-uploaded object ("" if there is none)."""
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._sidecar(object_key))["Body"]
+            with contextlib.closing(body):
+                return str(json.loads(body.read(64 * 1024)).get("sha256", ""))
+        except ValueError:
+            return ""
+        except Exception as exc:
+            mapped = map_error(exc, key=object_key, action="read")
+            if isinstance(mapped, DocumentNotFound):
+                return ""
+            raise mapped from exc
 
     def link(self, key: str, expires: timedelta | int = timedelta(hours=1)) -> str:
         """A presigned GET URL valid for `expires` (at most 7 days); existence is not checked."""
@@ -360,15 +393,16 @@ class S3Store:
 
     # -- garbage collection ---------------------------------------------------------------
     def delete(self, key: str) -> None:
-        """Remove a document; a missing key is not an error."""
+        """Remove a document and its sidecar, if any; a missing key is not an error."""
         object_key = self._object_key(key)
-        try:
-            self.client.delete_object(Bucket=self.bucket, Key=object_key)
-        except Exception as exc:
-            mapped = map_error(exc, key=key, action="delete")
-            if isinstance(mapped, DocumentNotFound):
-                return
-            raise mapped from exc
+        for k in (object_key, self._sidecar(object_key)):
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=k)
+            except Exception as exc:
+                mapped = map_error(exc, key=key, action="delete")
+                if isinstance(mapped, DocumentNotFound):
+                    continue
+                raise mapped from exc
 
     def list_keys(self, prefix: str = "cases/") -> Iterator[ObjectInfo]:
         """Every stored document whose key starts with `prefix`, page by page."""
@@ -377,6 +411,8 @@ class S3Store:
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []) or []:
+                    if item["Key"].rsplit("/", 1)[-1].startswith("."):
+                        continue  # a sidecar (or a probe): not a document
                     yield ObjectInfo(
                         key=item["Key"][len(self.prefix) :],
                         size=int(item["Size"]),

@@ -173,7 +173,7 @@ def put(store: S3Store, data: bytes) -> Any:
 def test_endpoint_down_fails_fast_with_a_retryable_error(aws_env: Callable[[str], Any]) -> None:
     client = aws_env(f"http://127.0.0.1:{closed_port()}")
     store = S3Store("documents", "p", client=client)
-    for size in (10_000, 12 * MB):
+    for size in (10_000, 20 * MB):
         started = time.monotonic()
         with pytest.raises(StorageUnavailable) as info:
             put(store, pdf(size))
@@ -202,7 +202,7 @@ def test_the_default_client_retries_briefly(aws_env: Callable[[str], Any]) -> No
 # --- the service answers 500 -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [10_000, 12 * MB], ids=["single-put", "multipart"])
+@pytest.mark.parametrize("size", [10_000, 20 * MB], ids=["single-put", "multipart"])
 def test_500_on_every_request(
     aws_env: Callable[[str], Any], proxy_factory: Callable[..., Proxy], size: int
 ) -> None:
@@ -236,20 +236,21 @@ def test_500_midway_through_a_multipart_upload_leaves_nothing(
     assert leftovers(s3_client, s3_bucket) == []
 
 
-def test_500_when_completing_the_metadata_leaves_nothing(
+def test_500_when_writing_the_sidecar_leaves_nothing(
     aws_env: Callable[[str], Any],
     proxy_factory: Callable[..., Proxy],
     moto_server: str,
     s3_bucket: str,
     s3_client: Any,
 ) -> None:
-    def fail_copy(method: str, path: str, headers: Any) -> bool:
-        return method == "PUT" and "x-amz-copy-source" in {k.lower() for k in headers}
+    def fail_sidecar(method: str, path: str, headers: Any) -> bool:
+        return method == "PUT" and ".meta.json" in path
 
-    proxy = proxy_factory(moto_server, fail_copy)
+    proxy = proxy_factory(moto_server, fail_sidecar)
     store = S3Store(s3_bucket, "docs", client=aws_env(proxy.url))
     with pytest.raises(StorageUnavailable):
-        put(store, pdf(9 * MB))
+        put(store, pdf(20 * MB))
+    assert any(".meta.json" in path and status == 500 for _, path, status in proxy.requests)
     assert leftovers(s3_client, s3_bucket) == []
 
 
@@ -261,7 +262,7 @@ def test_a_healthy_proxy_passes_through(
 ) -> None:
     proxy = proxy_factory(moto_server, lambda *a: False)
     store = S3Store(s3_bucket, "docs", client=aws_env(proxy.url))
-    doc = put(store, pdf(9 * MB))
+    doc = put(store, pdf(20 * MB))
     assert store.head(doc.key).sha256 == doc.sha256
 
 
