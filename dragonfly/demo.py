@@ -222,6 +222,10 @@ def seed(services: Services, *, cases: int, seed_value: int = 7, now: datetime |
             say(f"{phase}: {len(rows)}")
         rpc.set_clock(conn, None)
         rpc.assign_tiers(conn, actor="system:nightly")
+        # The demo team: the first owner is an admin, the others officers, one viewer.
+        for i, user in enumerate(OWNERS):
+            rpc.grant_role(conn, slack_user_id=user, role="admin" if i == 0 else "officer", actor="cli:demo")
+        rpc.grant_role(conn, slack_user_id="U0VIEWER7", role="viewer", actor="cli:demo")
     return counts
 
 

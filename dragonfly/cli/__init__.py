@@ -8,7 +8,7 @@ import os
 
 import typer
 
-from dragonfly.cli import cases, dbcmd, demo, doctor, users
+from dragonfly.cli import cases, dbcmd, demo, doctor, runcmd, users
 
 app = typer.Typer(help="Dragonfly: enforcement of money judgments.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -19,6 +19,8 @@ app.add_typer(users.app, name="users")
 app.add_typer(dbcmd.calendar_app, name="calendar")
 app.add_typer(dbcmd.plan_app, name="plan")
 app.command("doctor")(doctor.doctor_command)
+app.command("console")(runcmd.console_command)
+app.command("run")(runcmd.run_command)
 
 
 def main() -> None:

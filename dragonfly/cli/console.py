@@ -1,0 +1,328 @@
+"""The local console: try the bot without a Slack workspace.
+
+You act as a chosen user and type the same `/enforce ...` commands. Each goes through the real
+Bolt app as a request signed like Slack's, served over HTTP on loopback; the bot's Web API calls go
+to a loopback stand-in (local_slack.py) that prints what Slack would show. Modals become forms in
+the terminal; `--file` answers a modal's file input. The outbox and ingestion workers run after
+each command, so replies appear as they would in Slack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from socketserver import ThreadingMixIn
+
+import requests
+
+from dragonfly.bootstrap import Services, bootstrap
+from dragonfly.cli.local_slack import LocalSlack
+from dragonfly.settings import Settings
+
+HELP = """Type /enforce commands as in Slack (try /enforce help). Console commands:
+  :as U123        act as another Slack user      :home     open the App Home (Ops Console)
+  :file PATH      the file for the next upload    :click N  press button N of the last message
+  :digest         preview the morning digest      :weekly   preview the weekly summary
+  :help           this text                       :quit     leave (Ctrl-D works too)"""
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Console:
+    def __init__(self, *, user: str, file: Path | None, settings: Settings | None = None,
+                 out: Callable[[str], None] = print, lines: Iterator[str] | None = None) -> None:
+        self.user = user
+        self.file = file
+        self.out = out
+        self.interactive = lines is None and sys.stdin.isatty()
+        self._lines = lines if lines is not None else iter(sys.stdin.readline, "")
+        self._pending: list[str] = []
+        self.secret = secrets.token_hex(16)
+        self.token = "xoxb-local-console"
+        self.local = LocalSlack(self.token, self.out, user)
+        base = settings or Settings()
+        self.settings = base.model_copy(update={
+            "slack_bot_token": self.token, "slack_signing_secret": self.secret,
+            "slack_api_url": self.local.api_url, "slack_app_token": None})
+        self.services: Services = bootstrap(self.settings, migrate=True)
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+        from bot.app import build_app
+
+        handler = SlackRequestHandler(build_app(self.services))
+        self.server = make_server("127.0.0.1", 0, handler, server_class=_ThreadingWSGIServer,
+                                  handler_class=_QuietHandler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
+        self._ids = itertools.count(1)
+        self._buttons: list[dict[str, Any]] = []
+
+    # ---------------------------------------------------------------- input
+    def _next_line(self, prompt: str = "") -> str | None:
+        if self._pending:
+            return self._pending.pop(0)
+        if self.interactive:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = next(self._lines, None)
+        return None if line is None else line.rstrip("\n")
+
+    def _answer(self, label: str, default: str = "") -> str:
+        """A form answer: typed at a prompt, or the next stdin line unless it is a command."""
+        if self.interactive:
+            got = self._next_line(f"  {label}{f' [{default}]' if default else ''}: ")
+            return (got or "").strip() or default
+        line = self._next_line()
+        if line is None:
+            return default
+        if line.startswith(("/", ":")):
+            self._pending.insert(0, line)
+            return default
+        return line.strip() or default
+
+    # ---------------------------------------------------------------- requests
+    def _signed_post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> requests.Response:
+        ts = str(int(time.time()))
+        sig = "v0=" + hmac.new(self.secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        h = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+        h.update(headers or {})
+        return requests.post(self.url, data=body.encode(), headers=h, timeout=30)
+
+    def _form(self, payload: dict[str, Any]) -> requests.Response:
+        return self._signed_post(urlencode(payload), "application/x-www-form-urlencoded")
+
+    def _show_response(self, resp: requests.Response) -> None:
+        if resp.status_code != 200:
+            self.out(f"[HTTP {resp.status_code}] {resp.text[:500]}")
+            return
+        if not resp.text:
+            return
+        try:
+            body = resp.json()
+        except ValueError:
+            self.out(resp.text)
+            return
+        if isinstance(body, dict) and body.get("response_action") == "errors":
+            for block, msg in (body.get("errors") or {}).items():
+                self.out(f"  ! {block}: {msg}")
+            return
+        if isinstance(body, dict):
+            self._render_message(body, "only you can see this")
+
+    def _render_message(self, body: dict[str, Any], label: str) -> None:
+        from dragonfly.cli.local_slack import render_blocks
+
+        self.out(f"\n[bot, {label}]")
+        lines = render_blocks(body.get("blocks") or []) or [str(body.get("text", ""))]
+        for line in lines:
+            self.out("  " + line)
+        buttons = [e for b in body.get("blocks") or [] if b.get("type") == "actions" for e in b.get("elements", [])]
+        buttons += [b["accessory"] for b in body.get("blocks") or []
+                    if b.get("type") == "section" and (b.get("accessory") or {}).get("type") == "button"]
+        if buttons:
+            self._buttons = buttons
+            self.out("  buttons: " + ", ".join(f"{i + 1}={b.get('text', {}).get('text')}" for i, b in enumerate(buttons)))
+
+    def command(self, text: str) -> None:
+        """Send `/enforce <text>` as the current user."""
+        n = next(self._ids)
+        resp = self._form({
+            "token": "local", "team_id": "TLOCAL", "team_domain": "local", "channel_id": "CCONSOLE",
+            "channel_name": "console", "user_id": self.user, "user_name": self.user, "command": "/enforce",
+            "text": text, "api_app_id": "ALOCAL", "response_url": f"{self.local.base_url}/respond/{n}",
+            "trigger_id": f"{n}.local.trigger"})
+        self._show_response(resp)
+        self._after()
+
+    def click(self, index: int) -> None:
+        if not 1 <= index <= len(self._buttons):
+            self.out("  no such button; the last message's buttons are numbered from 1")
+            return
+        b = self._buttons[index - 1]
+        payload = {"type": "block_actions", "user": {"id": self.user, "name": self.user}, "team": {"id": "TLOCAL"},
+                   "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.local.trigger",
+                   "channel": {"id": "CCONSOLE"}, "container": {"type": "message", "channel_id": "CCONSOLE"},
+                   "response_url": f"{self.local.base_url}/respond/{next(self._ids)}",
+                   "actions": [{"type": "button", "action_id": b.get("action_id"), "block_id": b.get("block_id", "b"),
+                                "value": b.get("value", ""), "action_ts": f"{time.time():.6f}",
+                                "text": b.get("text")}]}
+        self._show_response(self._form({"payload": json.dumps(payload)}))
+        self._after()
+
+    def home(self) -> None:
+        event = {"type": "event_callback", "team_id": "TLOCAL", "api_app_id": "ALOCAL",
+                 "event_id": f"Ev{next(self._ids):08d}", "event_time": int(time.time()),
+                 "event": {"type": "app_home_opened", "user": self.user, "channel": f"D{self.user}", "tab": "home"}}
+        self._show_response(self._signed_post(json.dumps(event), "application/json"))
+        self._after()
+
+    # ---------------------------------------------------------------- modals
+    def _after(self) -> None:
+        for _ in range(5):
+            if not self.local.views:
+                break
+            view = self.local.views.pop(0)
+            self._fill_and_submit(view)
+        self.drain()
+
+    def _fill_and_submit(self, view: dict[str, Any]) -> None:
+        from dragonfly.cli.local_slack import _text
+
+        self.out(f"\n[modal: {_text(view.get('title'))}]")
+        for attempt in range(2):
+            values: dict[str, dict[str, Any]] = {}
+            for block in view.get("blocks") or []:
+                if block.get("type") != "input":
+                    from dragonfly.cli.local_slack import render_blocks
+
+                    for line in render_blocks([block]):
+                        self.out("  " + line)
+                    continue
+                el = block.get("element") or {}
+                value = self._element_value(_text(block.get("label")), el, optional=bool(block.get("optional")))
+                if value is not None:
+                    values[block["block_id"]] = {el.get("action_id", "value"): value}
+            payload = {"type": "view_submission", "team": {"id": "TLOCAL"}, "user": {"id": self.user, "name": self.user},
+                       "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.local.trigger",
+                       "view": {**view, "state": {"values": values}, "id": view.get("id"),
+                                "hash": "h", "type": "modal"}}
+            resp = self._form({"payload": json.dumps(payload)})
+            try:
+                body = resp.json() if resp.text else {}
+            except ValueError:
+                body = {}
+            if isinstance(body, dict) and body.get("response_action") == "errors":
+                for block_id, msg in (body.get("errors") or {}).items():
+                    self.out(f"  ! {block_id}: {msg}")
+                if attempt == 0 and self.interactive:
+                    continue
+                self.out("  (modal closed without saving)")
+                return
+            self._show_response(resp)
+            self.out("  (submitted)")
+            return
+
+    def _element_value(self, label: str, el: dict[str, Any], *, optional: bool) -> dict[str, Any] | None:
+        kind = el.get("type")
+        if kind == "file_input":
+            path = self.file
+            if path is None:
+                typed = self._answer(f"{label} (file path)")
+                path = Path(typed) if typed else None
+            if path is None or not path.exists():
+                self.out(f"  {label}: (no file)")
+                return None if optional else {"type": "file_input", "files": []}
+            self.out(f"  {label}: {path}")
+            self.file = None
+            return {"type": "file_input", "files": [self.local.add_file(path)]}
+        if kind in ("static_select", "radio_buttons", "external_select"):
+            options = [o for g in el.get("option_groups") or [] for o in g.get("options", [])] + list(el.get("options") or [])
+            initial = el.get("initial_option") or {}
+            if options:
+                self.out(f"  {label}: " + ", ".join(f"{i + 1}={_opt_text(o)}" for i, o in enumerate(options)))
+            typed = self._answer(label, str(initial.get("value", "")))
+            if not typed:
+                return None
+            chosen = next((o for i, o in enumerate(options) if typed in (str(i + 1), o.get("value"))), None)
+            chosen = chosen or {"text": {"type": "plain_text", "text": typed}, "value": typed}
+            return {"type": kind, "selected_option": chosen}
+        if kind == "datepicker":
+            typed = self._answer(f"{label} (YYYY-MM-DD)", str(el.get("initial_date", "")))
+            return {"type": kind, "selected_date": typed or None}
+        if kind == "users_select":
+            typed = self._answer(f"{label} (user id)", str(el.get("initial_user", "")))
+            return {"type": kind, "selected_user": typed or None}
+        if kind == "checkboxes":
+            typed = self._answer(f"{label} (y/n)", "n")
+            opts = el.get("options") or []
+            return {"type": kind, "selected_options": opts[:1] if typed.lower().startswith("y") else []}
+        typed = self._answer(label, str(el.get("initial_value", "")))
+        return {"type": kind or "plain_text_input", "value": typed or None}
+
+    # ---------------------------------------------------------------- workers and previews
+    def drain(self) -> None:
+        """Run the ingestion and outbox workers until idle, so async replies show now."""
+        try:
+            from scheduler.ingestion import ingest_due
+            from scheduler.outbox import deliver_due
+        except ImportError:
+            return
+        for _ in range(10):
+            done = ingest_due(self.services) + deliver_due(self.services)
+            if not done:
+                break
+
+    def preview(self, job: str) -> None:
+        from dragonfly.cli.jobs import preview_text
+
+        self.out(preview_text(self.services, job))
+
+    # ---------------------------------------------------------------- loop
+    def run(self) -> int:
+        self.out(f"Dragonfly local console, acting as {self.user}. {HELP}")
+        while True:
+            line = self._next_line("> " if self.interactive else "")
+            if line is None:
+                break
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not self.interactive:
+                self.out(f"> {line}")
+            if line in (":quit", ":q", ":exit"):
+                break
+            if line == ":help":
+                self.out(HELP)
+            elif line.startswith(":as "):
+                self.user = line.split(maxsplit=1)[1].strip()
+                self.out(f"now acting as {self.user}")
+            elif line.startswith(":file "):
+                self.file = Path(line.split(maxsplit=1)[1].strip()).expanduser()
+                self.out(f"next upload: {self.file}")
+            elif line.startswith(":click "):
+                try:
+                    self.click(int(line.split()[1]))
+                except ValueError:
+                    self.out("  :click takes a button number")
+            elif line == ":home":
+                self.home()
+            elif line == ":digest":
+                self.preview("morning_digest")
+            elif line == ":weekly":
+                self.preview("weekly_summary")
+            elif line.startswith("/enforce"):
+                self.command(line[len("/enforce"):].strip())
+            else:
+                self.out("  type /enforce ... or :help")
+        self.close()
+        return 0
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.local.stop()
+        self.services.close()
+
+
+def _opt_text(o: dict[str, Any]) -> str:
+    t = o.get("text")
+    return str(t.get("text") if isinstance(t, dict) else t or o.get("value"))
