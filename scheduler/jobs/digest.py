@@ -1,0 +1,120 @@
+"""Morning digest (business days 08:30): a DM to each owner with past-due next actions (Tier 3
+and 2 first, then the most overdue), blockers past their ETA, workflow deadlines within 3
+business days, deadline warnings recorded since the last digest and open cases without a next
+action; a roll-up by owner to the ops channel. Closed cases never appear (digest_items)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from scheduler import periods
+from scheduler.jobs.base import MAX_BLOCKS, Context, Message, context, header, section
+
+NAME = "digest"
+PERIOD = periods.DAILY
+BUSINESS_DAYS_ONLY = True
+
+SECTIONS = {
+    "past_due": "Past-due next actions",
+    "blocker_eta": "Blockers past their ETA",
+    "deadline": "Workflow deadlines in the next 3 business days",
+    "warning": "Deadline warnings since the last digest",
+    "no_next_action": "Open cases without a next action",
+}
+UNASSIGNED = "(unassigned)"
+
+
+@dataclass(frozen=True)
+class Item:
+    owner: str | None
+    section: str
+    case_ref: str
+    case_number: int
+    tier: int
+    stage: str
+    due_at: datetime | None
+    due_on: date | None
+    detail: str | None
+    overdue_days: float | None
+
+    def line(self) -> str:
+        parts = [f"*{self.case_ref}* T{self.tier} · {self.stage}"]
+        if self.due_at is not None:
+            parts.append(f"due {self.due_at:%Y-%m-%d %H:%M} ({self.overdue_days} days overdue)")
+        elif self.due_on is not None:
+            if self.overdue_days is not None and self.overdue_days > 0:
+                parts.append(f"due {self.due_on} ({self.overdue_days:g} days ago)")
+            else:
+                parts.append(f"due {self.due_on}")
+        text_ = " · ".join(parts)
+        return f"{text_}: {self.detail}" if self.detail else text_
+
+
+def select_items(conn: Connection, *, now: datetime, since: datetime | None = None) -> list[Item]:
+    """The digest lines for everyone, in reading order."""
+    rows = conn.execute(text("SELECT * FROM digest_items(:now, :since)"), {"now": now, "since": since})
+    return [Item(owner=r.owner, section=r.section, case_ref=r.case_ref, case_number=int(r.case_number),
+                 tier=int(r.tier), stage=r.stage, due_at=r.due_at, due_on=r.due_on, detail=r.detail,
+                 overdue_days=float(r.overdue_days) if r.overdue_days is not None else None) for r in rows]
+
+
+def owner_message(owner: str, items: list[Item], day: date) -> Message:
+    blocks: list[dict[str, Any]] = [header(f"Your enforcement digest, {day:%a %d %b %Y}")]
+    shown = 0
+    for key, title in SECTIONS.items():
+        lines = [i for i in items if i.section == key]
+        if not lines:
+            continue
+        if len(blocks) >= MAX_BLOCKS - 2:
+            break
+        blocks.append(section(f"*{title}* ({len(lines)})"))
+        for item in lines:
+            if len(blocks) >= MAX_BLOCKS - 1:
+                break
+            blocks.append(section(item.line(), case_ref=item.case_ref))
+            shown += 1
+    if shown < len(items):
+        blocks.append(context(f"…and {len(items) - shown} more: `/enforce mine` lists them all."))
+    summary = ", ".join(f"{sum(1 for i in items if i.section == k)} {t.lower()}"
+                        for k, t in SECTIONS.items() if any(i.section == k for i in items))
+    return Message(recipient=owner, method="chat.postMessage",
+                   payload={"channel": owner, "text": f"Enforcement digest: {summary}", "blocks": blocks})
+
+
+def rollup_message(channel: str, items: list[Item], day: date) -> Message:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for i in items:
+        counts[i.owner or UNASSIGNED][i.section] += 1
+    blocks: list[dict[str, Any]] = [header(f"Digest roll-up by owner, {day:%a %d %b %Y}")]
+    if not counts:
+        blocks.append(section("Nothing past due, no blockers past their ETA, no deadlines in the next "
+                              "3 business days."))
+    for owner, by_section in list(counts.items())[:MAX_BLOCKS - 2]:
+        who = owner if owner == UNASSIGNED else f"<@{owner}>"
+        detail = ", ".join(f"{by_section[k]} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k))
+        blocks.append(section(f"{who}: {detail}"))
+    if len(counts) > MAX_BLOCKS - 2:
+        blocks.append(context(f"…and {len(counts) - (MAX_BLOCKS - 2)} more owners."))
+    return Message(recipient="ops", method="chat.postMessage",
+                   payload={"channel": channel, "text": f"Digest roll-up: {len(items)} items, {len(counts)} owners",
+                            "blocks": blocks})
+
+
+def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]]:
+    today = ctx.today
+    local_now = periods.local(ctx.now, ctx.tz)
+    since = periods.at_local(periods.previous_business_day(today), local_now.timetz().replace(tzinfo=None),
+                             ctx.tz)
+    items = select_items(conn, now=ctx.now, since=since)
+    by_owner: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        if item.owner:
+            by_owner[item.owner].append(item)
+    messages = [owner_message(owner, owner_items, today) for owner, owner_items in by_owner.items()]
+    messages.append(rollup_message(ctx.services.settings.dragonfly_ops_channel, items, today))
+    return messages, {"owners": len(by_owner), "items": len(items)}

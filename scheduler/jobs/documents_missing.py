@@ -1,0 +1,31 @@
+"""Documents missing (weekly, ops channel): imported history whose legal steps have no proof."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from scheduler import periods
+from scheduler.jobs.base import MAX_BLOCKS, Context, Message, context, header, section
+
+NAME = "documents_missing"
+PERIOD = periods.WEEKLY
+BUSINESS_DAYS_ONLY = False
+
+
+def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]]:
+    rows = list(conn.execute(text("SELECT * FROM documents_missing()")))
+    if not rows:
+        return [], {"cases": 0}
+    blocks: list[dict[str, Any]] = [header(f"Steps without their document: {len(rows)} cases")]
+    for r in rows[:MAX_BLOCKS - 2]:
+        owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
+        blocks.append(section(f"*{r.case_ref}* {r.steps} step(s) since {r.first_at:%Y-%m-%d} · owner {owner}",
+                              case_ref=r.case_ref))
+    if len(rows) > MAX_BLOCKS - 2:
+        blocks.append(context(f"…and {len(rows) - (MAX_BLOCKS - 2)} more."))
+    msg = Message(recipient="ops", method="chat.postMessage",
+                  payload={"channel": ctx.services.settings.dragonfly_ops_channel,
+                           "text": f"{len(rows)} cases have steps without their document", "blocks": blocks})
+    return [msg], {"cases": len(rows)}

@@ -1,0 +1,32 @@
+"""Nightly (02:00): assign tiers, expire overrides, and record workflow deadline warnings
+(levy day 60/75/85, restraining notice 30 days before lapse, subpoena answer overdue,
+garnishment without remittance 45 days after service on the employer, ...). Each warning is an
+event once (record_deadline_warning is idempotent) and appears in the next morning digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dragonfly import rpc
+from scheduler import periods
+from scheduler.jobs.base import Context, Message
+
+NAME = "nightly"
+PERIOD = periods.DAILY
+BUSINESS_DAYS_ONLY = False
+
+
+def record_warnings(conn: Connection, *, today: Any) -> int:
+    """Record every warning due by `today`; returns how many were new."""
+    rows = list(conn.execute(text("SELECT action_id, warning, due FROM due_deadline_warnings(:d)"), {"d": today}))
+    return sum(rpc.record_deadline_warning(conn, action_id=int(r.action_id), warning=r.warning, due=r.due)
+               for r in rows)
+
+
+def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]]:
+    expired = rpc.expire_tier_overrides(conn, now=ctx.now)
+    tiers = rpc.assign_tiers(conn, as_of=ctx.today)
+    warnings = record_warnings(conn, today=ctx.today)
+    return [], {"tiers": tiers, "overrides": expired, "warnings": warnings}

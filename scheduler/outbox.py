@@ -1,0 +1,145 @@
+"""The outbox worker: delivers queued Slack Web API calls, each row at most once accepted.
+
+A row is claimed with a lease (`claim_outbox`, FOR UPDATE SKIP LOCKED), sent, and marked sent
+only after Slack accepted it. Slack's 429 puts the row back for `Retry-After` seconds; 5xx and
+network errors back off exponentially; other Slack refusals (channel_not_found, ...) are
+permanent and fail the row. Rows never travel between workers while leased, so two scheduler
+processes never send one row twice.
+
+Payloads are the Web API arguments, plus for `files_upload_v2` either `file` (a path) or
+`content_b64` (the bytes, base64). A `channel` that is a user id (U.../W...) is a DM: the worker
+opens the conversation first (`conversations.open`).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+
+from dragonfly import rpc
+from dragonfly.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 3600.0
+# Slack errors worth retrying although they come with a 200.
+RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one row: sent (with ts), retry after `delay`, or failed."""
+
+    status: str
+    delay: float = 0.0
+    error: str | None = None
+    ts: str | None = None
+
+
+def client_for(services: Services) -> WebClient:
+    """A Web API client without retry handlers: this worker owns retries (durably, in the row)."""
+    cached = services.extras.get("outbox_client")
+    if cached is None:
+        base = services.slack
+        cached = WebClient(token=base.token, base_url=base.base_url, timeout=20, retry_handlers=[])
+        services.extras["outbox_client"] = cached
+    return cached
+
+
+def backoff(attempts: int) -> float:
+    """Exponential back-off with jitter: 5 s, 10 s, 20 s ... capped at an hour."""
+    delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def _is_user(channel: Any) -> bool:
+    return isinstance(channel, str) and channel[:1] in ("U", "W") and channel[1:].isalnum()
+
+
+def _dm_channel(client: WebClient, user: str) -> str:
+    opened = client.conversations_open(users=user)
+    return str(opened["channel"]["id"])
+
+
+def send(client: WebClient, method: str, payload: dict[str, Any]) -> str | None:
+    """One Web API call for one row; returns Slack's ts (or file id) when there is one."""
+    args = dict(payload)
+    if method in ("chat.postMessage", "files_upload_v2", "files.upload_v2") and _is_user(args.get("channel")):
+        args["channel"] = _dm_channel(client, args["channel"])
+    if method in ("conversations.open+chat.postMessage", "dm"):
+        args["channel"] = _dm_channel(client, args.pop("user"))
+        method = "chat.postMessage"
+    if method in ("files_upload_v2", "files.upload_v2"):
+        content_b64 = args.pop("content_b64", None)
+        if content_b64 is not None:
+            args["content"] = base64.b64decode(content_b64)
+        response = client.files_upload_v2(request_file_info=False, **args)
+        files = response.get("files") or []
+        return str(files[0].get("id")) if files else None
+    if method == "views.publish" and isinstance(args.get("view"), dict):
+        response = client.views_publish(user_id=args["user_id"], view=args["view"])
+        return None
+    response = client.api_call(method, json=args)
+    return response.get("ts") or response.get("message_ts")
+
+
+def classify(exc: Exception, attempts: int) -> Outcome:
+    """Turn a delivery error into retry-after-delay or a permanent failure."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", 200)
+        error = (response.get("error") if hasattr(response, "get") else None) or str(exc)
+        headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+        if status == 429 or error == "ratelimited":
+            value = headers.get("retry-after")
+            if isinstance(value, list):
+                value = value[0]
+            try:
+                delay = float(value) if value is not None else backoff(attempts)
+            except ValueError:
+                delay = backoff(attempts)
+            return Outcome("retry", delay=delay, error=f"429 ratelimited, Retry-After {value}")
+        if status >= 500 or error in RETRYABLE_ERRORS:
+            return Outcome("retry", delay=backoff(attempts), error=f"HTTP {status}: {error}")
+        return Outcome("failed", error=f"Slack refused: {error}")
+    # Network errors (refused, reset, timeout, DNS): try again later.
+    return Outcome("retry", delay=backoff(attempts), error=f"{type(exc).__name__}: {exc}")
+
+
+def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60, max_attempts: int = 12) -> int:
+    """Claim due rows and deliver them; returns how many Slack accepted."""
+    with rpc.transaction(services.engine) as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            text("SELECT id, method, payload, attempts FROM claim_outbox(:n, :lease)"),
+            {"n": limit, "lease": lease_seconds})]
+    client = client_for(services)
+    sent = 0
+    for row in rows:
+        try:
+            ts = send(client, row["method"], row["payload"])
+            outcome = Outcome("sent", ts=ts)
+        except Exception as exc:  # every failure is recorded on the row, none is lost
+            outcome = classify(exc, int(row["attempts"]))
+        with rpc.transaction(services.engine) as conn:
+            if outcome.status == "sent":
+                conn.execute(text("SELECT mark_outbox_sent(:id, :ts)"), {"id": row["id"], "ts": outcome.ts})
+                sent += 1
+            elif outcome.status == "retry":
+                state = conn.execute(text("SELECT mark_outbox_retry(:id, :d, :e, :m)"),
+                                     {"id": row["id"], "d": outcome.delay, "e": outcome.error,
+                                      "m": max_attempts}).scalar_one()
+                log.warning("outbox #%s %s: %s; %s, retry in %.1f s", row["id"], row["method"], outcome.error,
+                            state, outcome.delay)
+            else:
+                conn.execute(text("SELECT mark_outbox_retry(:id, 0, :e, 0)"),
+                             {"id": row["id"], "e": outcome.error})
+                log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)
+    return sent
