@@ -9,6 +9,7 @@ import os
 import typer
 
 from dragonfly.cli import cases, dbcmd, demo, doctor, runcmd, users
+from dragonfly.cli import imports
 
 app = typer.Typer(help="Dragonfly: enforcement of money judgments.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -21,6 +22,8 @@ app.add_typer(dbcmd.plan_app, name="plan")
 app.command("doctor")(doctor.doctor_command)
 app.command("console")(runcmd.console_command)
 app.command("run")(runcmd.run_command)
+app.add_typer(imports.app, name="import")
+app.command("smoke")(imports.smoke_command)
 
 
 def main() -> None:
