@@ -652,7 +652,9 @@ BEGIN
             PERFORM df_raise('DF007', format('Payment #%s is already reversed', o.id), 'Nothing to do.');
         END IF;
         v_interest := -o.interest_part; v_principal := -o.principal_part; v_costs := -o.costs_part;
-        v_accrued := j.interest_carry + j.unpaid_principal * interest_factor(j.id, j.accrual_date, v_on);
+        v_accrued := j.interest_carry + j.unpaid_principal * interest_factor(j.id, j.accrual_date, v_on)
+                     -- the reversed principal bore interest all along (the payment never happened)
+                     + o.principal_part * interest_factor(j.id, o.received_on, v_on);
         UPDATE judgments SET interest_carry = v_accrued + o.interest_part, unpaid_principal = unpaid_principal + o.principal_part,
                unpaid_costs = unpaid_costs + o.costs_part, accrual_date = v_on WHERE id = j.id;
     ELSE
