@@ -1,6 +1,6 @@
 """Benchmark: S3Store.put against a bare boto3 upload_fileobj floor, same endpoint, same run.
 
-    python bench/bench_storage.py [--mb 200] [--repeat 2]
+    python bench/bench_storage.py [--mb 200] [--repeat 3]
 
 Starts moto's S3 server on loopback, writes a generated file (a PDF header, then random bytes),
 and uploads it alternately through (a) the floor, `client.upload_fileobj(open file)` with the
@@ -97,7 +97,7 @@ def make_file(path: Path, size: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=200, help="file size in MB (default 200)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (default 3)")
     parser.add_argument("--child", choices=["floor", "store"], help=argparse.SUPPRESS)
     parser.add_argument("--bucket", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)

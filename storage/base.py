@@ -57,6 +57,15 @@ class StorageUnavailable(StorageError):
         super().__init__(message or self.MESSAGE, detail=detail)
 
 
+class SourceUnavailable(StorageUnavailable):
+    """The document's own stream failed while it was being stored (e.g. a download broke off).
+
+    Nothing was kept; fetching the file again and retrying may work.
+    """
+
+    MESSAGE = "the file could not be read while it was being stored; try again in a few minutes"
+
+
 class DocumentRejected(StorageError):
     """The document itself is not acceptable (empty, too large, wrong type, HTML page).
 

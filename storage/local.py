@@ -128,6 +128,10 @@ class LocalStore:
             tmp = None
             _fsync_dir(path.parent)
             return doc
+        except StorageError:  # refused, or the source stream failed: not the folder's fault
+            with contextlib.suppress(OSError):
+                meta_path.unlink(missing_ok=True)
+            raise
         except OSError as exc:
             with contextlib.suppress(OSError):
                 meta_path.unlink(missing_ok=True)

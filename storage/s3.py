@@ -16,7 +16,6 @@ from ulid import ULID
 from storage.base import (
     DEFAULT_MAX_BYTES,
     DocumentNotFound,
-    DocumentRejected,
     ObjectInfo,
     Readable,
     StorageError,
@@ -299,8 +298,9 @@ class S3Store:
                     ContentType="application/json",
                     **self._sse_args(),
                 )
-        except DocumentRejected:
-            # The service is fine, the bytes are not: abort the parts, remove the object.
+        except StorageError:
+            # Refused, or the source stream failed: the service is fine, so abort the parts and
+            # remove anything written.
             self._discard(object_key, written=written)
             raise
         except BaseException as exc:

@@ -9,7 +9,7 @@ import unicodedata
 import zlib
 from urllib.parse import quote
 
-from storage.base import DEFAULT_MAX_BYTES, DocumentRejected, Readable
+from storage.base import DEFAULT_MAX_BYTES, DocumentRejected, Readable, SourceUnavailable
 
 SNIFF_BYTES = 256 * 1024
 """How many leading bytes are read to decide the type (a DOCX's zip directory of its
@@ -147,7 +147,15 @@ def sniff(head: bytes) -> str:
 
 
 def _read_exactly(raw: Readable, n: int) -> bytes:
-    """Read `n` bytes, or fewer only at the end of the stream."""
+    """Read `n` bytes, or fewer only at the end of the stream; a failing stream raises
+    `SourceUnavailable` (whatever its own exception type: OSError, urllib3's, ...)."""
+    try:
+        return _read_exactly_raw(raw, n)
+    except Exception as exc:
+        raise SourceUnavailable(detail=f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read_exactly_raw(raw: Readable, n: int) -> bytes:
     first = raw.read(n)
     if not first or len(first) >= n:
         return bytes(first or b"")

@@ -25,6 +25,7 @@ from storage import (
     DocumentStore,
     LocalStore,
     S3Store,
+    SourceUnavailable,
     StoredDocument,
     safe_filename,
     sniff,
@@ -218,6 +219,7 @@ def put(store: DocumentStore, data: Any, name: str = "report.pdf", case: str = "
 
 def test_round_trip(harness: Harness) -> None:
     store = harness.store()
+    assert isinstance(store, DocumentStore)
     data = pdf_bytes(5000)
     doc = put(store, data)
     assert isinstance(doc, StoredDocument)
@@ -343,6 +345,33 @@ def test_exactly_at_the_limit_is_accepted(harness: Harness) -> None:
     assert put(store, data).size == len(data)
 
 
+class Broken:
+    """A download that breaks off after `after` bytes."""
+
+    def __init__(self, data: bytes, after: int) -> None:
+        self._buf = io.BytesIO(data)
+        self._after = after
+
+    def read(self, n: int = -1) -> bytes:
+        if self._buf.tell() >= self._after:
+            raise ConnectionResetError("connection reset by peer")
+        return self._buf.read(min(n if n >= 0 else 1 << 30, 65536))
+
+
+@pytest.mark.parametrize("after", [0, 100_000, 20 * MB], ids=["at-once", "early", "multipart"])
+def test_a_source_stream_failing_is_retryable_and_keeps_nothing(
+    harness: Harness, after: int
+) -> None:
+    store = harness.store()
+    data = pdf_bytes(after + 2 * MB) if after else pdf_bytes()
+    with pytest.raises(SourceUnavailable) as info:
+        put(store, Broken(data, after))
+    assert info.value.retryable
+    assert "could not be read" in str(info.value)
+    assert isinstance(info.value.__cause__, ConnectionResetError)
+    assert harness.leftovers() == []
+
+
 # --- names and keys ----------------------------------------------------------------------------
 
 HOSTILE_NAMES = [
@@ -420,8 +449,25 @@ def test_make_key_shape() -> None:
     assert key.endswith("-Levy_notice.pdf")
 
 
+class _NoSeek(io.RawIOBase):
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.buf += bytes(b)
+        return len(b)
+
+
 def test_sniff_needs_no_name() -> None:
     assert sniff(pdf_bytes()) == "application/pdf"
+    streamed = _NoSeek()  # a DOCX written as a stream: sizes follow the data (data descriptors)
+    with zipfile.ZipFile(streamed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    assert sniff(bytes(streamed.buf)).endswith("wordprocessingml.document")
     with pytest.raises(DocumentRejected):
         sniff(b"%PD")
 
