@@ -536,7 +536,8 @@ BEGIN
 END $$;
 
 -- CPLR 5224: an information subpoena served (with its document), answer due 7 days after receipt.
-CREATE FUNCTION issue_subpoena(p_case_ref text, p_recipient text, p_document_id bigint, p_actor text,
+-- p_document_id defaults to NULL so a call without one is refused as DF005, not a missing function.
+CREATE FUNCTION issue_subpoena(p_case_ref text, p_recipient text, p_actor text, p_document_id bigint DEFAULT NULL,
     p_served_on date DEFAULT NULL, p_source text DEFAULT 'slack') RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
