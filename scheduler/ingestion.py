@@ -202,7 +202,7 @@ def _finish(conn: Connection, job_id: int, status: str, *, result: Any = None, e
             retry_seconds: float | None = None) -> None:
     import json
 
-    conn.execute(text("SELECT finish_ingestion_job(:id, :s, CAST(:r AS jsonb), :e, :d)"),
+    conn.execute(text("SELECT finish_ingestion_job(CAST(:id AS bigint), CAST(:s AS text), CAST(:r AS jsonb), CAST(:e AS text), CAST(:d AS numeric))"),
                  {"id": job_id, "s": status, "r": json.dumps(result, default=str) if result is not None else None,
                   "e": error, "d": retry_seconds})
 
@@ -216,7 +216,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
     job_id = int(job["id"])
 
     def before(conn: Connection) -> None:
-        if not conn.execute(text("SELECT begin_ingestion_step(:id)"), {"id": job_id}).scalar_one():
+        if not conn.execute(text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": job_id}).scalar_one():
             raise AlreadyFinished()
 
     def step(conn: Connection, document_id: int) -> dict[str, Any]:
@@ -255,7 +255,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
 
 def _fail(services: Services, job: dict[str, Any], message: str) -> str:
     with rpc.transaction(services.engine) as conn:
-        if not conn.execute(text("SELECT begin_ingestion_step(:id)"), {"id": int(job["id"])}).scalar_one():
+        if not conn.execute(text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": int(job["id"])}).scalar_one():
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
         queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed")

@@ -130,16 +130,16 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
             outcome = classify(exc, int(row["attempts"]))
         with rpc.transaction(services.engine) as conn:
             if outcome.status == "sent":
-                conn.execute(text("SELECT mark_outbox_sent(:id, :ts)"), {"id": row["id"], "ts": outcome.ts})
+                conn.execute(text("SELECT mark_outbox_sent(CAST(:id AS bigint), CAST(:ts AS text))"), {"id": row["id"], "ts": outcome.ts})
                 sent += 1
             elif outcome.status == "retry":
-                state = conn.execute(text("SELECT mark_outbox_retry(:id, :d, :e, :m)"),
+                state = conn.execute(text("SELECT mark_outbox_retry(CAST(:id AS bigint), CAST(:d AS numeric), CAST(:e AS text), CAST(:m AS integer))"),
                                      {"id": row["id"], "d": outcome.delay, "e": outcome.error,
                                       "m": max_attempts}).scalar_one()
                 log.warning("outbox #%s %s: %s; %s, retry in %.1f s", row["id"], row["method"], outcome.error,
                             state, outcome.delay)
             else:
-                conn.execute(text("SELECT mark_outbox_retry(:id, 0, :e, 0)"),
+                conn.execute(text("SELECT mark_outbox_retry(CAST(:id AS bigint), 0, CAST(:e AS text), 0)"),
                              {"id": row["id"], "e": outcome.error})
                 log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)
     return sent

@@ -1,0 +1,138 @@
+"""Outbox delivery against the fake Slack Web API: DMs through conversations.open, 429 with
+Retry-After and 500 retried later and delivered once with the wait respected, a crash between
+claim and delivery delivered after restart once, permanent refusals failed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from dragonfly import db, rpc
+from dragonfly.bootstrap import Services
+from scheduler import outbox
+from tests.fake_slack import BOT_TOKEN, FakeSlack
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    server = FakeSlack().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack_services(settings, db_url, fake) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    s = Services(settings=settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}),
+                 database_url=db_url, engine=db.make_engine(db_url))
+    yield s
+    s.close()
+
+
+def enqueue(services: Services, method: str, payload: dict, key: str) -> int:  # type: ignore[type-arg]
+    with rpc.transaction(services.engine) as conn:
+        return rpc.enqueue_outbox(conn, method=method, payload=payload, dedupe_key=key)
+
+
+def row(services: Services, outbox_id: int):  # type: ignore[no-untyped-def]
+    with services.engine.connect() as conn:
+        return conn.execute(text("SELECT * FROM v_outbox WHERE id = :id"), {"id": outbox_id}).one()
+
+
+def drain(services: Services, until: float = 10.0) -> int:
+    deadline, sent = time.monotonic() + until, 0
+    while time.monotonic() < deadline:
+        sent += outbox.deliver_due(services)
+        with services.engine.connect() as conn:
+            if not conn.execute(text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")).scalar_one():
+                return sent
+        time.sleep(0.1)
+    return sent
+
+
+def test_post_and_dm(slack_services, fake):  # type: ignore[no-untyped-def]
+    a = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "hello"}, "t:1")
+    b = enqueue(slack_services, "chat.postMessage", {"channel": "U0AAA", "text": "to you"}, "t:2")
+    assert outbox.deliver_due(slack_services) == 2
+    assert [c.params.get("users") for c in fake.calls_to("conversations.open")] == ["U0AAA"]
+    channels = [c.params["channel"] for c in fake.calls_to("chat.postMessage")]
+    assert channels == ["C0OPS", "DU0AAA"]
+    assert row(slack_services, a).status == "sent" and row(slack_services, a).slack_ts
+    assert row(slack_services, b).status == "sent"
+    assert outbox.deliver_due(slack_services) == 0
+    assert len(fake.calls_to("chat.postMessage")) == 2
+
+
+def test_429_retry_after_is_respected_and_sent_once(slack_services, fake):  # type: ignore[no-untyped-def]
+    fake.fail_next("chat.postMessage", 429, retry_after=2)
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "later"}, "t:429")
+    assert outbox.deliver_due(slack_services) == 0
+    r = row(slack_services, oid)
+    assert r.status == "pending" and "429" in r.last_error
+    assert outbox.deliver_due(slack_services) == 0          # not due yet: no call made
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert drain(slack_services) == 1
+    calls = fake.calls_to("chat.postMessage")
+    assert len(calls) == 2
+    assert calls[1].at - calls[0].at >= 2.0                # the wait was respected
+    assert row(slack_services, oid).status == "sent"
+
+
+def test_500_backs_off_then_sent_once(slack_services, fake, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(outbox, "BACKOFF_BASE_SECONDS", 0.5)
+    fake.fail_next("chat.postMessage", 500, times=2)
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "x"}, "t:500")
+    assert drain(slack_services) == 1
+    calls = fake.calls_to("chat.postMessage")
+    assert len(calls) == 3
+    assert calls[1].at - calls[0].at >= 0.4 and calls[2].at - calls[1].at >= 0.8   # 0.5 s, then 1 s (+-20%)
+    r = row(slack_services, oid)
+    assert r.status == "sent" and r.attempts == 3
+
+
+def test_permanent_refusal_fails_the_row(slack_services, fake):  # type: ignore[no-untyped-def]
+    fake.responses["chat.postMessage"] = {"ok": False, "error": "channel_not_found"}
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0GONE", "text": "x"}, "t:gone")
+    assert outbox.deliver_due(slack_services) == 0
+    r = row(slack_services, oid)
+    assert r.status == "failed" and "channel_not_found" in r.last_error
+
+
+def test_network_error_retries(slack_services, fake, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(outbox, "BACKOFF_BASE_SECONDS", 0.2)
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "x"}, "t:net")
+    fake.stop()
+    assert outbox.deliver_due(slack_services) == 0
+    r = row(slack_services, oid)
+    assert r.status == "pending" and r.last_error
+
+
+def test_crash_after_claim_before_delivery_is_delivered_once_after_lease(slack_services, fake):  # type: ignore[no-untyped-def]
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "crash"}, "t:crash")
+    with rpc.transaction(slack_services.engine) as conn:   # a worker claims, then dies
+        assert len(list(conn.execute(text("SELECT * FROM claim_outbox(10, 1)")))) == 1
+    assert outbox.deliver_due(slack_services) == 0           # leased: nobody else takes it
+    time.sleep(1.2)
+    restarted = Services(settings=slack_services.settings, database_url=slack_services.database_url,
+                         engine=db.make_engine(slack_services.database_url))
+    try:
+        assert outbox.deliver_due(restarted) == 1
+        assert outbox.deliver_due(restarted) == 0
+    finally:
+        restarted.close()
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert row(slack_services, oid).status == "sent"
+
+
+def test_files_upload_v2_with_bytes(slack_services, fake):  # type: ignore[no-untyped-def]
+    import base64
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    enqueue(slack_services, "files_upload_v2", {"channel": "C0EXEC", "filename": "c.png", "title": "chart",
+                                                "content_b64": base64.b64encode(png).decode()}, "t:file")
+    assert outbox.deliver_due(slack_services) == 1
+    assert len(fake.calls_to("files.getUploadURLExternal")) == 1
+    assert len(fake.calls_to("files.completeUploadExternal")) == 1
+    assert list(fake.uploads.values()) == [png]
