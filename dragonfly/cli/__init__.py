@@ -8,8 +8,7 @@ import os
 
 import typer
 
-from dragonfly.cli import cases, dbcmd, demo, doctor, runcmd, users
-from dragonfly.cli import imports
+from dragonfly.cli import cases, dbcmd, demo, doctor, imports, runcmd, users
 
 app = typer.Typer(help="Dragonfly: enforcement of money judgments.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -20,6 +19,9 @@ app.add_typer(users.app, name="users")
 app.add_typer(dbcmd.calendar_app, name="calendar")
 app.add_typer(dbcmd.plan_app, name="plan")
 app.command("doctor")(doctor.doctor_command)
+from dragonfly.cli import serve  # noqa: E402
+
+app.command("serve")(serve.serve_command)
 app.command("console")(runcmd.console_command)
 app.command("run")(runcmd.run_command)
 app.add_typer(imports.app, name="import")

@@ -1,0 +1,33 @@
+"""The Slack app: build_app(services) wires the middleware, the listeners and the error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import errors, ids, middleware
+from bot.listeners import cases, documents, home, options, payments, workflows
+from dragonfly.bootstrap import Services
+from dragonfly.errors import InvalidInput
+
+
+def build_app(services: Services, *, token_verification: bool = False) -> App:
+    """A Bolt app that answers before responding (process_before_response): listeners stay fast
+    and slow work goes to durable queues."""
+    settings = services.settings
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = App(signing_secret=settings.slack_signing_secret, client=client, process_before_response=True,
+              token_verification_enabled=token_verification)
+    middleware.register(app, services)
+    errors.register(app)
+    for module in (cases, workflows, payments, documents, home, options):
+        module.register(app)
+
+    @app.command(ids.COMMAND)
+    def unknown(body: dict[str, Any]) -> None:
+        word = (body.get("text") or "").split()[0]
+        raise InvalidInput(f'"{word}" is not an /enforce sub-command', "Type /enforce help for the list.")
+
+    return app

@@ -1,0 +1,68 @@
+"""Small Block Kit pieces shared by the builders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+Block = dict[str, Any]
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:150] or " ", "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:3000] or " "}
+
+
+def section(text: str, **extra: Any) -> Block:
+    return {"type": "section", "text": mrkdwn(text), **extra}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text)}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        b["style"] = style
+    return b
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text[:75]), "value": value[:150]}
+
+
+def money(value: Decimal | int | float | None) -> str:
+    return f"${Decimal(value or 0):,.2f}"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "none"
+    return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+
+
+def who(user: str | None) -> str:
+    if not user:
+        return "nobody"
+    return f"<@{user}>" if user[:1] in ("U", "W") else user
+
+
+def reply(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
+    """An ephemeral slash-command reply body."""
+    body: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+    if blocks:
+        body["blocks"] = blocks
+    return body

@@ -1,0 +1,54 @@
+"""The one error handler: refusals become a clear ephemeral message saying what to do; anything
+else gets a short reference id that is in the log with its traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.response import BoltResponse
+
+from dragonfly.errors import DomainError
+
+log = logging.getLogger("bot.errors")
+
+
+def message_for(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        hint = f"\n{error.hint}" if error.hint else ""
+        return f":no_entry: {error.message}.{hint}\nNothing was recorded."
+    ref = secrets.token_hex(4).upper()
+    log.error("unexpected error, reference %s", ref, exc_info=error)
+    return f":warning: Something went wrong (reference {ref}). Nothing was recorded; tell an admin the reference."
+
+
+def _json(body: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(body), headers={"content-type": "application/json"})
+
+
+def register(app: App) -> None:
+    @app.error
+    def handle(error: Exception, body: dict[str, Any], client: Any) -> BoltResponse:
+        text = message_for(error)
+        body = body or {}
+        if "command" in body:
+            return _json({"response_type": "ephemeral", "text": text})
+        kind = body.get("type")
+        if kind == "view_submission":
+            blocks = [b for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"]
+            if blocks:
+                return _json({"response_action": "errors", "errors": {blocks[0]["block_id"]: text[:1900]}})
+            return _json({"response_action": "clear"})
+        if kind == "block_suggestion":
+            return _json({"options": []})
+        user = (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+        channel = (body.get("channel") or {}).get("id") or (body.get("event") or {}).get("channel")
+        if user and channel:
+            try:
+                client.chat_postEphemeral(channel=channel, user=user, text=text)
+            except Exception:  # the reply is best effort; the error itself is already logged
+                log.warning("could not tell %s about an error", user, exc_info=True)
+        return BoltResponse(status=200, body="")

@@ -1,0 +1,29 @@
+"""App Home: the Ops Console, published when the tab is opened or refreshed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot import ids, reads
+from bot.blocks.home import ops_console
+from bot.middleware import services_of
+
+
+def publish(context: BoltContext, client: Any, user: str) -> None:
+    with services_of(context).engine.connect() as conn:
+        view = ops_console(reads.home(conn=conn, user=user))
+    client.views_publish(user_id=user, view=view)
+
+
+def register(app: App) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], context: BoltContext, client: Any) -> None:
+        if event.get("tab", "home") == "home":
+            publish(context, client, event["user"])
+
+    @app.action(ids.A_REFRESH_HOME)
+    def refresh(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        ack()
+        publish(context, client, body["user"]["id"])

@@ -1,0 +1,46 @@
+"""Request context: the services, and the caller's role read from the database.
+
+Viewers read; officers act; admins also override tiers, reopen cases and reverse payments.
+A refused person is told which role is needed and how to get it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from sqlalchemy import text
+
+from dragonfly.bootstrap import Services
+from dragonfly.errors import Forbidden
+
+RANK = {"viewer": 1, "officer": 2, "admin": 3}
+
+
+def register(app: App, services: Services) -> None:
+    @app.middleware
+    def dragonfly_context(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002
+        context["services"] = services
+        user = context.user_id
+        role = None
+        if user:
+            with services.engine.connect() as conn:
+                role = conn.execute(text("SELECT role FROM v_app_users WHERE slack_user_id = :u"),
+                                    {"u": user}).scalar()
+        context["role"] = role
+        return next()
+
+
+def require(context: BoltContext, role: str, what: str) -> str:
+    """The caller's user id if they hold `role` (or a higher one); else Forbidden, naming the role."""
+    have = context.get("role")
+    if RANK.get(have or "", 0) >= RANK[role]:
+        return str(context.user_id)
+    held = f"you have {have}" if have else "you have no role yet"
+    raise Forbidden(f"{what} needs the {role} role; {held}",
+                    f"Ask an admin to run: dragonfly users grant {context.user_id} {role}")
+
+
+def services_of(context: BoltContext) -> Services:
+    return context["services"]  # type: ignore[no-any-return]

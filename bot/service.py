@@ -1,0 +1,114 @@
+"""What the listeners share: one transaction per request that first claims the request key
+(so a Slack retry, a double click or a resubmitted modal records nothing twice), replies that
+go through the durable outbox, "waiting for the document" messages and ingestion rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from bot import reads
+from bot.blocks.cards import waiting_for_document
+from bot.blocks.home import ops_console
+from dragonfly import rpc
+from dragonfly.bootstrap import Services
+from dragonfly.errors import InvalidInput
+
+T = TypeVar("T")
+DUPLICATE = ":information_source: Already done: Slack sent this request again and it was recorded once."
+ACCEPTED_FILE_TYPES = {"pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx"}
+
+
+class Duplicate(Exception):
+    """The request key was claimed before: the request was already handled."""
+
+
+def once(services: Services, key: str | None, work: Callable[[Connection], T]) -> T:
+    """Run `work` in one transaction that claims `key` first; raise Duplicate if it was claimed."""
+    with rpc.transaction(services.engine) as conn:
+        if key and not rpc.claim_request(conn, key=key):
+            raise Duplicate(key)
+        return work(conn)
+
+
+def command_key(body: dict[str, Any]) -> str:
+    """A slash command's identity: its trigger id is the same in Slack's retries of it."""
+    return f"cmd:{body.get('trigger_id') or body.get('command_ts') or ''}"
+
+
+def tell(conn: Connection, *, user: str, text: str, channel: str | None = None,
+         thread_ts: str | None = None) -> None:
+    """Queue an ephemeral message to `user` in `channel` (or a DM), delivered by the outbox worker."""
+    if channel and not channel.startswith("D"):
+        payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        rpc.enqueue_outbox(conn, method="chat.postEphemeral", payload=payload)
+    else:
+        rpc.enqueue_outbox(conn, method="chat.postMessage", payload={"channel": user, "text": text})
+
+
+def refresh_home(conn: Connection, *, user: str) -> None:
+    """Queue a fresh Ops Console for the user after their own action."""
+    view = ops_console(reads.home(conn=conn, user=user))
+    rpc.enqueue_outbox(conn, method="views.publish", payload={"user_id": user, "view": view})
+
+
+def check_file(file: dict[str, Any]) -> None:
+    name = str(file.get("name") or "")
+    ext = str(file.get("filetype") or (name.rsplit(".", 1)[-1] if "." in name else "")).lower()
+    if ext not in ACCEPTED_FILE_TYPES:
+        raise InvalidInput(f'"{name or file.get("id")}" is not a PDF, PNG, JPEG, TIFF or DOCX file',
+                           "Upload the document in one of those formats.")
+
+
+def ingest(conn: Connection, *, file: dict[str, Any], case_ref: str, document_kind: str, step: str,
+           intent: dict[str, Any], uploader: str, reply_channel: str | None,
+           reply_thread_ts: str | None = None) -> dict[str, Any]:
+    """A durable ingestion row: the worker stores the file, then records `intent` with its id."""
+    check_file(file)
+    return rpc.create_ingestion_job(
+        conn, dedupe_key=f"{file['id']}:{step}", case_ref=case_ref, document_kind=document_kind,
+        slack_file_id=str(file["id"]), uploader=uploader, intent=intent, file_name=file.get("name"),
+        download_url=file.get("url_private_download") or file.get("url_private"),
+        reply_channel=reply_channel or uploader, reply_thread_ts=reply_thread_ts)
+
+
+def wait_for_document(conn: Connection, *, client: Any, channel: str, user: str, case_ref: str, step: str,
+                      label: str, kinds: list[str], intent: dict[str, Any]) -> str:
+    """Post the "waiting for the document" message and remember its thread; returns the reply text."""
+    reads.require_case(conn=conn, case_ref=case_ref)
+    posted = client.chat_postMessage(channel=channel, text=f"{case_ref}: waiting for the document for {label}",
+                                     blocks=waiting_for_document(case_ref=case_ref, step=label, kinds=kinds,
+                                                                 user=user))
+    reads.open_upload_request(conn=conn, channel=str(posted["channel"]), thread_ts=str(posted["ts"]),
+                              case_ref=case_ref, step=step, document_kind=kinds[0], intent=intent,
+                              requested_by=user)
+    return (f":page_facing_up: {label} on {case_ref} needs the {' or '.join(kinds)}. "
+            "Upload it in the thread of the message I just posted; nothing is recorded until it is stored.")
+
+
+def meta_of(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(json.loads(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return {}
+
+
+def value(view: dict[str, Any], block_id: str) -> Any:
+    """The submitted value of the single element in an input block."""
+    element = (view.get("state", {}).get("values", {}).get(block_id) or {}).get(block_id) or {}
+    kind = element.get("type")
+    if kind in ("static_select", "external_select"):
+        return (element.get("selected_option") or {}).get("value")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind == "file_input":
+        return element.get("files") or []
+    v = element.get("value")
+    return v.strip() if isinstance(v, str) and v.strip() else None
