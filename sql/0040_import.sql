@@ -23,7 +23,7 @@ CREATE FUNCTION import_parse_date(p text) RETURNS date LANGUAGE sql IMMUTABLE AS
                  AND substr(p, 6, 2)::int BETWEEN 1 AND 12
                  AND substr(p, 9, 2)::int BETWEEN 1 AND extract(day FROM
                         make_date(substr(p, 1, 4)::int, substr(p, 6, 2)::int, 1) + interval '1 month - 1 day')::int
-           THEN p::date END
+           THEN make_date(substr(p, 1, 4)::int, substr(p, 6, 2)::int, substr(p, 9, 2)::int) END
 $$;
 
 -- An amount from text: digits with an optional "$", optional thousands separators in groups of
@@ -49,7 +49,8 @@ $$;
 
 -- Validates pg_temp.df_import_judgments into pg_temp.df_import_checked. Returns counts.
 CREATE FUNCTION import_check_judgments(p_owner text DEFAULT NULL, p_as_of date DEFAULT NULL)
-RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    SET jit = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
 DECLARE
     v_as_of date := coalesce(p_as_of, firm_today());
     v_result jsonb;
@@ -74,27 +75,27 @@ BEGIN
                coalesce(nullif(btrim(r.owner_slack_id), ''), p_owner) AS owner,
                nullif(btrim(r.external_ref), '') AS external_ref
           FROM pg_temp.df_import_judgments r),
-    p AS (
+    p AS MATERIALIZED (
         SELECT s.*,
                CASE WHEN lower(s.debtor_type_raw) IN ('person', 'business') THEN lower(s.debtor_type_raw) END AS debtor_type,
                k.name AS county,
                import_parse_date(s.entered_raw) AS entered_on,
                import_parse_amount(s.principal_raw) AS principal,
                CASE WHEN s.costs_raw IS NULL THEN 0::numeric(14,2) ELSE import_parse_amount(s.costs_raw) END AS costs,
-               import_parse_bool(s.consumer_raw) AS consumer_debt,
-               CASE WHEN s.court IS NOT NULL AND s.index_number IS NOT NULL
-                    THEN count(*) OVER (PARTITION BY s.court, s.index_number) END AS key_count
+               import_parse_bool(s.consumer_raw) AS consumer_debt
           FROM s LEFT JOIN ny_counties k ON lower(k.name) = lower(s.county_raw)),
+    dup AS (
+        SELECT s.court, s.index_number, string_agg(s.line::text, ', ' ORDER BY s.line) AS lines
+          FROM s WHERE s.court IS NOT NULL AND s.index_number IS NOT NULL
+         GROUP BY s.court, s.index_number HAVING count(*) > 1),
     d AS (
-        SELECT p.*,
-               CASE WHEN p.key_count > 1 THEN
-                    (SELECT string_agg(o.line::text, ', ' ORDER BY o.line) FROM s o
-                      WHERE o.court = p.court AND o.index_number = p.index_number AND o.line <> p.line) END AS other_lines,
+        SELECT p.*, dup.lines AS dup_lines,
                j.principal AS db_principal, j.entered_on AS db_entered_on, c.case_ref AS db_case_ref
           FROM p
+          LEFT JOIN dup ON dup.court = p.court AND dup.index_number = p.index_number
           LEFT JOIN judgments j ON j.court = p.court AND j.index_number = p.index_number
           LEFT JOIN enforcement_cases c ON c.judgment_id = j.id),
-    e AS (
+    e AS MATERIALIZED (
         SELECT d.*, array_remove(ARRAY[
             CASE WHEN d.plaintiff_name IS NULL THEN 'plaintiff_name|required, but empty' END,
             CASE WHEN d.debtor_name IS NULL THEN 'debtor_name|required, but empty' END,
@@ -106,8 +107,8 @@ BEGIN
             CASE WHEN d.index_number IS NULL THEN 'index_number|required, but empty'
                  WHEN d.index_number !~ '^[A-Za-z]{0,4}[0-9]{1,7}[/-][0-9]{2,4}$'
                  THEN format('index_number|"%s" is not an index number (e.g. 54925/19 or CV-012345-23)', d.index_number)
-                 WHEN d.key_count > 1
-                 THEN format('index_number|%s %s is also on line %s of this file', d.court, d.index_number, d.other_lines)
+                 WHEN d.dup_lines IS NOT NULL
+                 THEN format('index_number|%s %s is on more than one line of this file: %s', d.court, d.index_number, d.dup_lines)
                  WHEN d.db_case_ref IS NOT NULL AND d.principal IS NOT NULL AND d.entered_on IS NOT NULL
                       AND (d.db_principal <> d.principal OR d.db_entered_on <> d.entered_on)
                  THEN format('index_number|already %s with different facts (principal %s, entered %s)',
@@ -156,7 +157,8 @@ END $$;
 -- facts differ. Returns {created, present, last_line, first_case_ref, last_case_ref}.
 CREATE FUNCTION import_judgments_batch(p_after_line integer, p_limit integer, p_actor text,
     p_source text DEFAULT 'import', p_as_of date DEFAULT NULL)
-RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    SET jit = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
 DECLARE
     v_as_of date := coalesce(p_as_of, firm_today());
     v_clock boolean := coalesce(current_setting('dragonfly.clock', true), '') <> '';
@@ -177,6 +179,7 @@ BEGIN
         SELECT k.* FROM pg_temp.df_import_checked k
          WHERE k.line > p_after_line AND k.status = 'create'
          ORDER BY k.line LIMIT p_limit;
+    ANALYZE pg_temp.df_import_todo;
     SELECT max(line) INTO v_last FROM pg_temp.df_import_todo;
     IF v_last IS NULL THEN
         RETURN jsonb_build_object('created', 0, 'present', 0, 'last_line', NULL);
@@ -207,7 +210,7 @@ BEGIN
 
     DROP TABLE IF EXISTS pg_temp.df_import_new;
     CREATE TEMP TABLE df_import_new ON COMMIT DROP AS
-    WITH plans AS (
+    WITH plans AS MATERIALIZED (
         SELECT k.entered_on, k.consumer_debt, k.person, ip.segments, ip.basis,
                -- interest_factor(j, entered_on, as_of) over these segments, as score_case sees it
                (SELECT coalesce(sum((g->>'rate')::numeric::numeric(6,4)
