@@ -73,6 +73,7 @@ class Console:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         self._ids = itertools.count(1)
+        self._session = secrets.token_hex(4)  # Slack's trigger ids are unique; so are ours
         self._buttons: list[dict[str, Any]] = []
 
     # ---------------------------------------------------------------- input
@@ -150,7 +151,7 @@ class Console:
             "token": "local", "team_id": "TLOCAL", "team_domain": "local", "channel_id": "CCONSOLE",
             "channel_name": "console", "user_id": self.user, "user_name": self.user, "command": "/enforce",
             "text": text, "api_app_id": "ALOCAL", "response_url": f"{self.local.base_url}/respond/{n}",
-            "trigger_id": f"{n}.local.trigger"})
+            "trigger_id": f"{n}.{self._session}.trigger"})
         self._show_response(resp)
         self._after()
 
@@ -160,7 +161,7 @@ class Console:
             return
         b = self._buttons[index - 1]
         payload = {"type": "block_actions", "user": {"id": self.user, "name": self.user}, "team": {"id": "TLOCAL"},
-                   "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.local.trigger",
+                   "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
                    "channel": {"id": "CCONSOLE"}, "container": {"type": "message", "channel_id": "CCONSOLE"},
                    "response_url": f"{self.local.base_url}/respond/{next(self._ids)}",
                    "actions": [{"type": "button", "action_id": b.get("action_id"), "block_id": b.get("block_id", "b"),
@@ -171,7 +172,7 @@ class Console:
 
     def home(self) -> None:
         event = {"type": "event_callback", "team_id": "TLOCAL", "api_app_id": "ALOCAL",
-                 "event_id": f"Ev{next(self._ids):08d}", "event_time": int(time.time()),
+                 "event_id": f"Ev{self._session}{next(self._ids):06d}", "event_time": int(time.time()),
                  "event": {"type": "app_home_opened", "user": self.user, "channel": f"D{self.user}", "tab": "home"}}
         self._show_response(self._signed_post(json.dumps(event), "application/json"))
         self._after()
@@ -183,7 +184,25 @@ class Console:
                 break
             view = self.local.views.pop(0)
             self._fill_and_submit(view)
+        while self.local.waiting:
+            channel, ts = self.local.waiting.pop(0)
+            self._thread_upload(channel, ts)
         self.drain()
+
+    def _thread_upload(self, channel: str, thread_ts: str) -> None:
+        """Answer a "waiting for the document" message with the --file, as a thread reply would."""
+        if self.file is None or not self.file.exists():
+            self.out("  (the bot waits for a document in its thread: give one with :file PATH and repeat the command)")
+            return
+        path, self.file = self.file, None
+        self.out(f"\n[you, in the thread: uploaded {path.name}]")
+        n = next(self._ids)
+        event = {"type": "event_callback", "team_id": "TLOCAL", "api_app_id": "ALOCAL",
+                 "event_id": f"Ev{self._session}{n:06d}", "event_time": int(time.time()),
+                 "event": {"type": "message", "subtype": "file_share", "user": self.user, "channel": channel,
+                           "thread_ts": thread_ts, "ts": f"{time.time():.6f}", "text": "",
+                           "files": [self.local.add_file(path)], "channel_type": "channel"}}
+        self._show_response(self._signed_post(json.dumps(event), "application/json"))
 
     def _fill_and_submit(self, view: dict[str, Any]) -> None:
         from dragonfly.cli.local_slack import _text
@@ -203,7 +222,7 @@ class Console:
                 if value is not None:
                     values[block["block_id"]] = {el.get("action_id", "value"): value}
             payload = {"type": "view_submission", "team": {"id": "TLOCAL"}, "user": {"id": self.user, "name": self.user},
-                       "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.local.trigger",
+                       "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
                        "view": {**view, "state": {"values": values}, "id": view.get("id"),
                                 "hash": "h", "type": "modal"}}
             resp = self._form({"payload": json.dumps(payload)})

@@ -62,6 +62,7 @@ class LocalSlack:
         self.views: list[dict[str, Any]] = []       # modals opened, waiting for the console to fill
         self.files: dict[str, Path] = {}
         self.messages: list[dict[str, Any]] = []
+        self.waiting: list[tuple[str, str]] = []    # (channel, ts) of "waiting for the document" messages
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -161,6 +162,8 @@ class LocalSlack:
                 self.print("  " + line)
             with self._lock:
                 self.messages.append({"method": method, "ts": ts, **params})
+                if method == "chat.postMessage" and "waiting for the document" in json.dumps(params):
+                    self.waiting.append((str(where), ts))
             return {"ok": True, "channel": where, "ts": ts, "message_ts": ts, "message": {"ts": ts}}
         if method in ("views.open", "views.push", "views.update"):
             view = dict(params.get("view") or {})
