@@ -291,10 +291,17 @@ class Console:
             if not done:
                 break
 
-    def preview(self, job: str) -> None:
-        from dragonfly.cli.jobs import preview_text
+    def preview(self, name: str) -> None:
+        """What a scheduled job would send now (a dry run: nothing is claimed or queued)."""
+        from datetime import UTC, datetime
 
-        self.out(preview_text(self.services, job))
+        from scheduler.jobs import JOBS
+        from scheduler.jobs.base import run_job
+
+        result = run_job(self.services, JOBS[name], now=datetime.now(UTC), dry_run=True, force_day=True)
+        self.out(f"\n[preview of {name} for {result.period}: {len(result.messages)} message(s)]")
+        for m in result.messages:
+            self.out(m.as_text())
 
     # ---------------------------------------------------------------- loop
     def run(self) -> int:
@@ -326,9 +333,9 @@ class Console:
             elif line == ":home":
                 self.home()
             elif line == ":digest":
-                self.preview("morning_digest")
+                self.preview("digest")
             elif line == ":weekly":
-                self.preview("weekly_summary")
+                self.preview("weekly")
             elif line.startswith("/enforce"):
                 self.command(line[len("/enforce"):].strip())
             else:
