@@ -234,12 +234,16 @@ def _stage(conn: psycopg.Connection, *, table: str, ddl: str, columns: tuple[str
     _, header = first
     positions = _header_map(header, columns, required, path.name)
     width = len(header)
+    # A sheet has no field count: missing cells are empty, cells beyond the header are ignored.
+    sheet = path.suffix.lower() in (".xlsx", ".xlsm")
     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
     conn.execute(ddl)
     staged = 0
     with conn.cursor().copy(f"COPY pg_temp.{table} (line, {', '.join(columns)}) FROM STDIN") as copy:
         for line, fields in rows:
             report.rows += 1
+            if sheet:
+                fields = (fields + [""] * width)[:width]
             if len(fields) != width:
                 report.problems.append(RowProblem(
                     line, "(row)", f"has {len(fields)} fields, the header has {width}"
