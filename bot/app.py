@@ -18,8 +18,12 @@ def build_app(services: Services, *, token_verification: bool = False) -> App:
     and slow work goes to durable queues."""
     settings = services.settings
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    app = App(signing_secret=settings.slack_signing_secret, client=client, process_before_response=True,
-              token_verification_enabled=token_verification)
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        process_before_response=True,
+        token_verification_enabled=token_verification,
+    )
     middleware.register(app, services)
     errors.register(app)
     for module in (cases, workflows, payments, documents, home, options):
@@ -28,6 +32,8 @@ def build_app(services: Services, *, token_verification: bool = False) -> App:
     @app.command(ids.COMMAND)
     def unknown(body: dict[str, Any]) -> None:
         word = (body.get("text") or "").split()[0]
-        raise InvalidInput(f'"{word}" is not an /enforce sub-command', "Type /enforce help for the list.")
+        raise InvalidInput(
+            f'"{word}" is not an /enforce sub-command', "Type /enforce help for the list."
+        )
 
     return app

@@ -26,7 +26,9 @@ def message_for(error: Exception) -> str:
 
 
 def _json(body: dict[str, Any]) -> BoltResponse:
-    return BoltResponse(status=200, body=json.dumps(body), headers={"content-type": "application/json"})
+    return BoltResponse(
+        status=200, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
 
 
 def register(app: App) -> None:
@@ -40,7 +42,9 @@ def register(app: App) -> None:
         if kind == "view_submission":
             blocks = [b for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"]
             if blocks:
-                return _json({"response_action": "errors", "errors": {blocks[0]["block_id"]: text[:1900]}})
+                return _json(
+                    {"response_action": "errors", "errors": {blocks[0]["block_id"]: text[:1900]}}
+                )
             return _json({"response_action": "clear"})
         if kind == "block_suggestion":
             return _json({"options": []})

@@ -26,8 +26,9 @@ def register(app: App, services: Services) -> None:
         role = None
         if user:
             with services.engine.connect() as conn:
-                role = conn.execute(text("SELECT role FROM v_app_users WHERE slack_user_id = :u"),
-                                    {"u": user}).scalar()
+                role = conn.execute(
+                    text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}
+                ).scalar()
         context["role"] = role
         return next()
 
@@ -38,8 +39,10 @@ def require(context: BoltContext, role: str, what: str) -> str:
     if RANK.get(have or "", 0) >= RANK[role]:
         return str(context.user_id)
     held = f"you have {have}" if have else "you have no role yet"
-    raise Forbidden(f"{what} needs the {role} role; {held}",
-                    f"Ask an admin to run: dragonfly users grant {context.user_id} {role}")
+    raise Forbidden(
+        f"{what} needs the {role} role; {held}",
+        f"Ask an admin to run: dragonfly users grant {context.user_id} {role}",
+    )
 
 
 def services_of(context: BoltContext) -> Services:

@@ -38,14 +38,18 @@ def amount(text: str | None) -> Decimal:
     raw = (text or "").strip()
     body = raw[1:] if raw.startswith("$") else raw
     if not _AMOUNT.match(body):
-        raise InvalidAmount(f'"{raw}" is not an amount',
-                            "Write dollars and cents like 1,234.56 or $1234 (no minus sign, at most 2 decimals).")
+        raise InvalidAmount(
+            f'"{raw}" is not an amount',
+            "Write dollars and cents like 1,234.56 or $1234 (no minus sign, at most 2 decimals).",
+        )
     try:
         value = Decimal(body.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern already refused it
         raise InvalidAmount(f'"{raw}" is not an amount', "Write it like 1,234.56.") from None
     if value <= 0:
-        raise InvalidAmount(f"{raw} is not a positive amount", "Write the amount received, like 250.00.")
+        raise InvalidAmount(
+            f"{raw} is not a positive amount", "Write the amount received, like 250.00."
+        )
     return value.quantize(Decimal("0.01"))
 
 
@@ -53,11 +57,15 @@ def parse_date(text: str | None, *, what: str = "date") -> date:
     """A date written YYYY-MM-DD."""
     raw = (text or "").strip()
     if not _DATE.match(raw):
-        raise InvalidInput(f'"{raw}" is not a {what} in the form YYYY-MM-DD', f"Write the {what} like 2026-03-31.")
+        raise InvalidInput(
+            f'"{raw}" is not a {what} in the form YYYY-MM-DD', f"Write the {what} like 2026-03-31."
+        )
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f'"{raw}" is not a real date', f"Write the {what} like 2026-03-31.") from None
+        raise InvalidInput(
+            f'"{raw}" is not a real date', f"Write the {what} like 2026-03-31."
+        ) from None
 
 
 def today(tz: ZoneInfo) -> date:
@@ -71,8 +79,10 @@ def future_date(text: str | None, *, tz: ZoneInfo, what: str, allow_today: bool 
     now = today(tz)
     if d < now or (d == now and not allow_today):
         later = "today or later" if allow_today else "after today"
-        raise InvalidInput(f"The {what} {d.isoformat()} is in the past",
-                           f"Give a date {later} (today is {now.isoformat()}).")
+        raise InvalidInput(
+            f"The {what} {d.isoformat()} is in the past",
+            f"Give a date {later} (today is {now.isoformat()}).",
+        )
     return d
 
 
@@ -85,7 +95,7 @@ def prefixed(tokens: list[str], prefix: str) -> tuple[str | None, list[str]]:
     """Take the first `prefix:value` token out of `tokens`; returns (value, the other tokens)."""
     for i, tok in enumerate(tokens):
         if tok.lower().startswith(prefix):
-            return tok[len(prefix):], tokens[:i] + tokens[i + 1:]
+            return tok[len(prefix) :], tokens[:i] + tokens[i + 1 :]
     return None, tokens
 
 

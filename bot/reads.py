@@ -20,24 +20,38 @@ class Step:
     terminal: bool
 
 
-def step(*, conn: Connection, kind: str, from_state: str, to_state: str | None = None) -> Step | None:
+def step(
+    *, conn: Connection, kind: str, from_state: str, to_state: str | None = None
+) -> Step | None:
     """A workflow transition (from_state '' is "queue a new one"); None if not allowed."""
-    sql = ("SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
-           " WHERE kind = :kind AND from_state = :from_state")
+    sql = (
+        "SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
+        " WHERE kind = :kind AND from_state = :from_state"
+    )
     params: dict[str, Any] = {"kind": kind, "from_state": from_state}
     if to_state is not None:
         sql += " AND to_state = :to_state"
         params["to_state"] = to_state.strip().lower()
     row = conn.execute(text(sql + " ORDER BY to_state LIMIT 1"), params).first()
-    return Step(row.kind, row.from_state, row.to_state, list(row.document_kinds), row.terminal) if row else None
+    return (
+        Step(row.kind, row.from_state, row.to_state, list(row.document_kinds), row.terminal)
+        if row
+        else None
+    )
 
 
 def next_states(*, conn: Connection, kind: str, from_state: str) -> list[Step]:
     """The steps a workflow may take from its state."""
-    rows = conn.execute(text(
-        "SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
-        " WHERE kind = :kind AND from_state = :s ORDER BY to_state"), {"kind": kind, "s": from_state})
-    return [Step(r.kind, r.from_state, r.to_state, list(r.document_kinds), r.terminal) for r in rows]
+    rows = conn.execute(
+        text(
+            "SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
+            " WHERE kind = :kind AND from_state = :s ORDER BY to_state"
+        ),
+        {"kind": kind, "s": from_state},
+    )
+    return [
+        Step(r.kind, r.from_state, r.to_state, list(r.document_kinds), r.terminal) for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -51,18 +65,28 @@ class Action:
 
 def action(*, conn: Connection, case_ref: str, action_id: int) -> Action:
     """One workflow of a case, or NotFound."""
-    row = conn.execute(text(
-        "SELECT action_id, case_ref, kind, state, is_open FROM v_enforcement_actions"
-        " WHERE action_id = :id AND case_ref = :ref"), {"id": action_id, "ref": case_ref}).first()
+    row = conn.execute(
+        text(
+            "SELECT action_id, case_ref, kind, state, is_open FROM v_enforcement_actions"
+            " WHERE action_id = :id AND case_ref = :ref"
+        ),
+        {"id": action_id, "ref": case_ref},
+    ).first()
     if row is None:
-        raise NotFound(f"{case_ref} has no workflow #{action_id}",
-                       f"The case card lists its workflows: /enforce case {case_ref}")
+        raise NotFound(
+            f"{case_ref} has no workflow #{action_id}",
+            f"The case card lists its workflows: /enforce case {case_ref}",
+        )
     return Action(row.action_id, row.case_ref, row.kind, row.state, row.is_open)
 
 
 def case_exists(*, conn: Connection, case_ref: str) -> bool:
-    return conn.execute(text("SELECT 1 FROM v_enforcement_cases WHERE case_ref = :r"),
-                        {"r": case_ref}).first() is not None
+    return (
+        conn.execute(
+            text("SELECT 1 FROM v_enforcement_cases WHERE case_ref = :r"), {"r": case_ref}
+        ).first()
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -80,22 +104,45 @@ class UploadRequest:
 
 def upload_request(*, conn: Connection, channel: str, thread_ts: str) -> UploadRequest | None:
     """The "waiting for the document" request a thread belongs to, if any."""
-    row = conn.execute(text(
-        "SELECT id, channel, thread_ts, case_ref, step, document_kind, intent, requested_by, taken_by_file"
-        " FROM v_upload_requests WHERE channel = :c AND thread_ts = :t"), {"c": channel, "t": thread_ts}).first()
+    row = conn.execute(
+        text(
+            "SELECT id, channel, thread_ts, case_ref, step, document_kind, intent, requested_by, taken_by_file"
+            " FROM v_upload_requests WHERE channel = :c AND thread_ts = :t"
+        ),
+        {"c": channel, "t": thread_ts},
+    ).first()
     return UploadRequest(*row) if row else None
 
 
-def open_upload_request(*, conn: Connection, channel: str, thread_ts: str, case_ref: str, step: str,
-                        document_kind: str, intent: dict[str, Any], requested_by: str) -> int:
+def open_upload_request(
+    *,
+    conn: Connection,
+    channel: str,
+    thread_ts: str,
+    case_ref: str,
+    step: str,
+    document_kind: str,
+    intent: dict[str, Any],
+    requested_by: str,
+) -> int:
     """Remember a "waiting for the document" message (sql/0020_bot.sql)."""
     import json
 
     from dragonfly import rpc
 
-    return int(rpc.call(conn, "open_upload_request", channel=channel, thread_ts=thread_ts, case_ref=case_ref,
-                        step=step, document_kind=document_kind, intent=json.dumps(intent, default=str),
-                        requested_by=requested_by))
+    return int(
+        rpc.call(
+            conn,
+            "open_upload_request",
+            channel=channel,
+            thread_ts=thread_ts,
+            case_ref=case_ref,
+            step=step,
+            document_kind=document_kind,
+            intent=json.dumps(intent, default=str),
+            requested_by=requested_by,
+        )
+    )
 
 
 def take_upload_request(*, conn: Connection, request_id: int, file_id: str) -> bool:
@@ -108,8 +155,11 @@ def take_upload_request(*, conn: Connection, request_id: int, file_id: str) -> b
 def search_cases(*, conn: Connection, query: str, limit: int = 100) -> list[dict[str, Any]]:
     """Cases for the picker: exact id first, then ids starting with the digits, then names."""
     q = (query or "").strip()
-    digits = "".join(ch for ch in q if ch.isdigit()) if q.upper().startswith("DF") or q.isdigit() else ""
-    rows = conn.execute(text("""
+    digits = (
+        "".join(ch for ch in q if ch.isdigit()) if q.upper().startswith("DF") or q.isdigit() else ""
+    )
+    rows = conn.execute(
+        text("""
         SELECT case_ref, plaintiff_name, debtor_name, tier, stage,
                CASE WHEN :digits <> '' AND case_number::text = :digits THEN 0
                     WHEN :digits <> '' AND case_number::text LIKE :digits || '%' THEN 1
@@ -121,31 +171,41 @@ def search_cases(*, conn: Connection, query: str, limit: int = 100) -> list[dict
                 OR (:digits <> '' AND case_number::text LIKE :digits || '%')
                 OR debtor_name ILIKE '%' || :q || '%' OR plaintiff_name ILIKE '%' || :q || '%')
          ORDER BY rank, tier DESC, case_number
-         LIMIT :limit"""), {"q": q, "digits": digits, "limit": min(limit, 100)})
+         LIMIT :limit"""),
+        {"q": q, "digits": digits, "limit": min(limit, 100)},
+    )
     return [dict(r._mapping) for r in rows]
 
 
 def home(*, conn: Connection, user: str) -> dict[str, Any]:
     """Everything the Ops Console shows."""
+
     def rows(sql: str, **params: Any) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(text(sql), params)]
 
     return {
-        "overview": rows("SELECT tier, cases, balance, sla_breaches FROM v_enforcement_overview ORDER BY tier DESC"),
+        "overview": rows(
+            "SELECT tier, cases, balance, sla_breaches FROM v_enforcement_overview ORDER BY tier DESC"
+        ),
         "past_due": rows(
             "SELECT case_ref, debtor_name, tier, stage, next_action_at, next_action_what FROM v_enforcement_cases"
             " WHERE owner_slack_id = :u AND status = 'open' AND (next_action_at IS NULL OR next_action_at < now())"
-            " ORDER BY next_action_at NULLS FIRST, tier DESC LIMIT 15", u=user),
+            " ORDER BY next_action_at NULLS FIRST, tier DESC LIMIT 15",
+            u=user,
+        ),
         "stale_t3": rows(
             "SELECT case_ref, debtor_name, stage, dwell_days, owner_slack_id FROM v_enforcement_cases"
             " WHERE status = 'open' AND tier = 3 AND stage <> 'recovery' AND dwell_days > 7"
-            " ORDER BY dwell_days DESC LIMIT 15"),
+            " ORDER BY dwell_days DESC LIMIT 15"
+        ),
         "blockers": rows(
             "SELECT case_ref, kind, reason, eta, owner_slack_id FROM v_open_blockers WHERE eta_passed"
-            " ORDER BY eta LIMIT 15"),
+            " ORDER BY eta LIMIT 15"
+        ),
         "recent": rows(
             "SELECT case_ref, occurred_at, kind, actor, summary FROM v_enforcement_recent"
-            " ORDER BY occurred_at DESC LIMIT 10"),
+            " ORDER BY occurred_at DESC LIMIT 10"
+        ),
     }
 
 
@@ -153,7 +213,9 @@ def require_case(*, conn: Connection, case_ref: str) -> None:
     if not case_exists(conn=conn, case_ref=case_ref):
         from dragonfly.errors import UnknownCase
 
-        raise UnknownCase(f"There is no case {case_ref}", "Check the number, or pick the case from the list.")
+        raise UnknownCase(
+            f"There is no case {case_ref}", "Check the number, or pick the case from the list."
+        )
 
 
 __all__ = ["NotFound"]

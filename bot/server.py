@@ -16,12 +16,24 @@ log = logging.getLogger(__name__)
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn, configured in code; each worker builds its own services and app."""
 
-    def __init__(self, settings: Settings, *, bind: str | None = None, workers: int | None = None,
-                 threads: int = 1) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bind: str | None = None,
+        workers: int | None = None,
+        threads: int = 1,
+    ) -> None:
         self.settings = settings
-        self.options = {"bind": bind or settings.dragonfly_bind, "workers": workers or settings.dragonfly_workers,
-                        "threads": threads, "accesslog": None, "loglevel": "warning", "timeout": 30,
-                        "keepalive": 5}
+        self.options = {
+            "bind": bind or settings.dragonfly_bind,
+            "workers": workers or settings.dragonfly_workers,
+            "threads": threads,
+            "accesslog": None,
+            "loglevel": "warning",
+            "timeout": 30,
+            "keepalive": 5,
+        }
         super().__init__()
 
     def load_config(self) -> None:
@@ -32,11 +44,14 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         from bot.wsgi import make_wsgi_app
         from dragonfly.bootstrap import bootstrap
 
-        return make_wsgi_app(bootstrap(self.settings, pool_size=max(2, int(self.options["threads"]) + 1)))
+        return make_wsgi_app(
+            bootstrap(self.settings, pool_size=max(2, int(self.options["threads"]) + 1))
+        )
 
 
-def serve_http(settings: Settings, *, bind: str | None = None, workers: int | None = None,
-               threads: int = 1) -> None:
+def serve_http(
+    settings: Settings, *, bind: str | None = None, workers: int | None = None, threads: int = 1
+) -> None:
     GunicornServer(settings, bind=bind, workers=workers, threads=threads).run()
 
 
@@ -49,7 +64,9 @@ def serve_socket_mode(settings: Settings) -> None:
     SocketModeHandler(build_app(bootstrap(settings)), settings.slack_app_token).start()
 
 
-def serve(settings: Settings, *, bind: str | None = None, workers: int | None = None, threads: int = 1) -> None:
+def serve(
+    settings: Settings, *, bind: str | None = None, workers: int | None = None, threads: int = 1
+) -> None:
     """Socket Mode when SLACK_APP_TOKEN is set, else HTTP under gunicorn."""
     if settings.slack_app_token:
         log.warning("SLACK_APP_TOKEN is set: serving in Socket Mode")

@@ -18,7 +18,9 @@ from dragonfly.bootstrap import Services
 from dragonfly.errors import InvalidInput
 
 T = TypeVar("T")
-DUPLICATE = ":information_source: Already done: Slack sent this request again and it was recorded once."
+DUPLICATE = (
+    ":information_source: Already done: Slack sent this request again and it was recorded once."
+)
 ACCEPTED_FILE_TYPES = {"pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx"}
 
 
@@ -39,8 +41,14 @@ def command_key(body: dict[str, Any]) -> str:
     return f"cmd:{body.get('trigger_id') or body.get('command_ts') or ''}"
 
 
-def tell(conn: Connection, *, user: str, text: str, channel: str | None = None,
-         thread_ts: str | None = None) -> None:
+def tell(
+    conn: Connection,
+    *,
+    user: str,
+    text: str,
+    channel: str | None = None,
+    thread_ts: str | None = None,
+) -> None:
     """Queue an ephemeral message to `user` in `channel` (or a DM), delivered by the outbox worker."""
     if channel and not channel.startswith("D"):
         payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
@@ -61,34 +69,74 @@ def check_file(file: dict[str, Any]) -> None:
     name = str(file.get("name") or "")
     ext = str(file.get("filetype") or (name.rsplit(".", 1)[-1] if "." in name else "")).lower()
     if ext not in ACCEPTED_FILE_TYPES:
-        raise InvalidInput(f'"{name or file.get("id")}" is not a PDF, PNG, JPEG, TIFF or DOCX file',
-                           "Upload the document in one of those formats.")
+        raise InvalidInput(
+            f'"{name or file.get("id")}" is not a PDF, PNG, JPEG, TIFF or DOCX file',
+            "Upload the document in one of those formats.",
+        )
 
 
-def ingest(conn: Connection, *, file: dict[str, Any], case_ref: str, document_kind: str, step: str,
-           intent: dict[str, Any], uploader: str, reply_channel: str | None,
-           reply_thread_ts: str | None = None) -> dict[str, Any]:
+def ingest(
+    conn: Connection,
+    *,
+    file: dict[str, Any],
+    case_ref: str,
+    document_kind: str,
+    step: str,
+    intent: dict[str, Any],
+    uploader: str,
+    reply_channel: str | None,
+    reply_thread_ts: str | None = None,
+) -> dict[str, Any]:
     """A durable ingestion row: the worker stores the file, then records `intent` with its id."""
     check_file(file)
     return rpc.create_ingestion_job(
-        conn, dedupe_key=f"{file['id']}:{step}", case_ref=case_ref, document_kind=document_kind,
-        slack_file_id=str(file["id"]), uploader=uploader, intent=intent, file_name=file.get("name"),
+        conn,
+        dedupe_key=f"{file['id']}:{step}",
+        case_ref=case_ref,
+        document_kind=document_kind,
+        slack_file_id=str(file["id"]),
+        uploader=uploader,
+        intent=intent,
+        file_name=file.get("name"),
         download_url=file.get("url_private_download") or file.get("url_private"),
-        reply_channel=reply_channel or uploader, reply_thread_ts=reply_thread_ts)
+        reply_channel=reply_channel or uploader,
+        reply_thread_ts=reply_thread_ts,
+    )
 
 
-def wait_for_document(conn: Connection, *, client: Any, channel: str, user: str, case_ref: str, step: str,
-                      label: str, kinds: list[str], intent: dict[str, Any]) -> str:
+def wait_for_document(
+    conn: Connection,
+    *,
+    client: Any,
+    channel: str,
+    user: str,
+    case_ref: str,
+    step: str,
+    label: str,
+    kinds: list[str],
+    intent: dict[str, Any],
+) -> str:
     """Post the "waiting for the document" message and remember its thread; returns the reply text."""
     reads.require_case(conn=conn, case_ref=case_ref)
-    posted = client.chat_postMessage(channel=channel, text=f"{case_ref}: waiting for the document for {label}",
-                                     blocks=waiting_for_document(case_ref=case_ref, step=label, kinds=kinds,
-                                                                 user=user))
-    reads.open_upload_request(conn=conn, channel=str(posted["channel"]), thread_ts=str(posted["ts"]),
-                              case_ref=case_ref, step=step, document_kind=kinds[0], intent=intent,
-                              requested_by=user)
-    return (f":page_facing_up: {label} on {case_ref} needs the {' or '.join(kinds)}. "
-            "Upload it in the thread of the message I just posted; nothing is recorded until it is stored.")
+    posted = client.chat_postMessage(
+        channel=channel,
+        text=f"{case_ref}: waiting for the document for {label}",
+        blocks=waiting_for_document(case_ref=case_ref, step=label, kinds=kinds, user=user),
+    )
+    reads.open_upload_request(
+        conn=conn,
+        channel=str(posted["channel"]),
+        thread_ts=str(posted["ts"]),
+        case_ref=case_ref,
+        step=step,
+        document_kind=kinds[0],
+        intent=intent,
+        requested_by=user,
+    )
+    return (
+        f":page_facing_up: {label} on {case_ref} needs the {' or '.join(kinds)}. "
+        "Upload it in the thread of the message I just posted; nothing is recorded until it is stored."
+    )
 
 
 def meta_of(view: dict[str, Any]) -> dict[str, Any]:

@@ -18,14 +18,22 @@ def make_wsgi_app(services: Services) -> WSGIApp:
     slack = SlackRequestHandler(build_app(services), path="/slack/events")
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
             try:
                 with services.engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
                 status, body = "200 OK", b"ok\n"
             except Exception as e:  # the health check reports the failure instead of raising
-                status, body = "503 Service Unavailable", f"database unavailable: {type(e).__name__}\n".encode()
-            start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+                status, body = (
+                    "503 Service Unavailable",
+                    f"database unavailable: {type(e).__name__}\n".encode(),
+                )
+            start_response(
+                status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         return slack(environ, start_response)
 

@@ -24,8 +24,9 @@ def help_blocks() -> list[Block]:
     return [section(HELP)]
 
 
-def case_card(*, case: Any, blockers: list[Any], actions: list[Any], events: list[Any],
-              documents: list[Any]) -> list[Block]:
+def case_card(
+    *, case: Any, blockers: list[Any], actions: list[Any], events: list[Any], documents: list[Any]
+) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
     reasons = ", ".join(case.tier_reasons or []) or "no scoring facts yet"
@@ -36,36 +37,55 @@ def case_card(*, case: Any, blockers: list[Any], actions: list[Any], events: lis
     breach = " :warning: SLA breached" if case.sla_breached else ""
     blocks: list[Block] = [
         header(f"{ref}: {case.plaintiff_name} v. {case.debtor_name}"),
-        section(f"{tier}\n*Stage:* {case.stage} for {case.dwell_days}{limit} days{breach}\n"
-                f"*Owner:* {who(case.owner_slack_id)} · *Next action:* {day(case.next_action_at)}"
-                f"{' - ' + case.next_action_what if case.next_action_what else ''}"),
-        section(f"*Balance:* {money(case.balance)} (principal {money(case.unpaid_principal)}, "
-                f"interest {money(case.accrued_interest)}, costs {money(case.unpaid_costs)}) · "
-                f"*Recovered:* {money(case.recovered)}\n_Interest: {case.interest_basis}_\n"
-                f"{case.court}, {case.county} County, index {case.index_number}, entered {day(case.entered_on)}"),
+        section(
+            f"{tier}\n*Stage:* {case.stage} for {case.dwell_days}{limit} days{breach}\n"
+            f"*Owner:* {who(case.owner_slack_id)} · *Next action:* {day(case.next_action_at)}"
+            f"{' - ' + case.next_action_what if case.next_action_what else ''}"
+        ),
+        section(
+            f"*Balance:* {money(case.balance)} (principal {money(case.unpaid_principal)}, "
+            f"interest {money(case.accrued_interest)}, costs {money(case.unpaid_costs)}) · "
+            f"*Recovered:* {money(case.recovered)}\n_Interest: {case.interest_basis}_\n"
+            f"{case.court}, {case.county} County, index {case.index_number}, entered {day(case.entered_on)}"
+        ),
     ]
     if blockers:
-        lines = [f"- {b.kind}: {b.reason} (ETA {day(b.eta)}{', passed' if b.eta_passed else ''})" for b in blockers]
+        lines = [
+            f"- {b.kind}: {b.reason} (ETA {day(b.eta)}{', passed' if b.eta_passed else ''})"
+            for b in blockers
+        ]
         blocks.append(section("*Blockers*\n" + "\n".join(lines)))
     if actions:
-        lines = [f"- #{a.action_id} {a.kind}: {a.state}"
-                 + (f", next deadline {day(a.next_deadline)}" if a.next_deadline else "") for a in actions]
+        lines = [
+            f"- #{a.action_id} {a.kind}: {a.state}"
+            + (f", next deadline {day(a.next_deadline)}" if a.next_deadline else "")
+            for a in actions
+        ]
         blocks.append(section("*Open workflows*\n" + "\n".join(lines)))
     if documents:
-        lines = [f"- #{d.document_id} {d.kind}: {d.original_name} (sha256 {d.sha256[:10]})" for d in documents[-5:]]
+        lines = [
+            f"- #{d.document_id} {d.kind}: {d.original_name} (sha256 {d.sha256[:10]})"
+            for d in documents[-5:]
+        ]
         blocks.append(section("*Documents*\n" + "\n".join(lines)))
     if events:
         lines = [f"- {day(e.occurred_at)} {e.summary or e.kind} ({who(e.actor)})" for e in events]
         blocks.append(section("*Last events*\n" + "\n".join(lines)))
     if case.status == "open":
-        blocks.append({"type": "actions", "block_id": "df_case_actions", "elements": [
-            button("Move stage", ids.A_OPEN_STAGE, ref, "primary"),
-            button("Log blocker", ids.A_OPEN_BLOCK, ref),
-            button("Clear blockers", ids.A_UNBLOCK, ref),
-            button("Add note", ids.A_OPEN_NOTE, ref),
-            button("Next action", ids.A_OPEN_NEXT, ref),
-            button("Record payment", ids.A_OPEN_PAY, ref),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "df_case_actions",
+                "elements": [
+                    button("Move stage", ids.A_OPEN_STAGE, ref, "primary"),
+                    button("Log blocker", ids.A_OPEN_BLOCK, ref),
+                    button("Clear blockers", ids.A_UNBLOCK, ref),
+                    button("Add note", ids.A_OPEN_NOTE, ref),
+                    button("Next action", ids.A_OPEN_NEXT, ref),
+                    button("Record payment", ids.A_OPEN_PAY, ref),
+                ],
+            }
+        )
     return blocks
 
 
@@ -75,13 +95,23 @@ def mine(cases: list[Any]) -> list[Block]:
     lines = []
     for c in cases:
         flag = ":red_circle: " if c.sla_breached else ""
-        lines.append(f"{flag}*{c.case_ref}* T{c.tier} {c.stage} - {c.debtor_name} - "
-                     f"next {day(c.next_action_at)} · {money(c.balance)}")
-    return [section(f"*Your open cases ({len(cases)})*, past due first"), divider(), section("\n".join(lines))]
+        lines.append(
+            f"{flag}*{c.case_ref}* T{c.tier} {c.stage} - {c.debtor_name} - "
+            f"next {day(c.next_action_at)} · {money(c.balance)}"
+        )
+    return [
+        section(f"*Your open cases ({len(cases)})*, past due first"),
+        divider(),
+        section("\n".join(lines)),
+    ]
 
 
 def waiting_for_document(*, case_ref: str, step: str, kinds: list[str], user: str) -> list[Block]:
-    return [section(f":page_facing_up: *{case_ref}: waiting for the document* for {step}.\n"
-                    f"<@{user}>, upload the {' or '.join(kinds)} as a reply in this thread "
-                    f"(PDF, PNG, JPEG, TIFF or DOCX). Nothing is recorded until it is stored."),
-            context("Dragonfly records the step once the file is in storage, then replies here.")]
+    return [
+        section(
+            f":page_facing_up: *{case_ref}: waiting for the document* for {step}.\n"
+            f"<@{user}>, upload the {' or '.join(kinds)} as a reply in this thread "
+            f"(PDF, PNG, JPEG, TIFF or DOCX). Nothing is recorded until it is stored."
+        ),
+        context("Dragonfly records the step once the file is in storage, then replies here."),
+    ]

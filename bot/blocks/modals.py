@@ -11,38 +11,73 @@ from bot.blocks.common import Block, option, plain
 STAGES = ["intake", "discovery", "execution", "recovery", "closed"]
 CLOSING = ["satisfied", "settled", "uncollectible", "vacated", "bankruptcy_discharge"]
 BLOCKER_KINDS = ["court", "marshal_or_sheriff", "bank", "employer", "debtor", "internal"]
-PAYMENT_KINDS = ["direct", "settlement", "plan_installment", "garnishment_remittance", "levy_proceeds",
-                 "turnover", "sale", "adjustment"]
+PAYMENT_KINDS = [
+    "direct",
+    "settlement",
+    "plan_installment",
+    "garnishment_remittance",
+    "levy_proceeds",
+    "turnover",
+    "sale",
+    "adjustment",
+]
 FILE_TYPES = ["pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx"]
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
-           hint: str | None = None) -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label),
-                    "element": {"action_id": block_id, **element}, "optional": optional}
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {"action_id": block_id, **element},
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint)
     return block
 
 
 def case_picker(case_ref: str | None) -> Block:
-    element: dict[str, Any] = {"type": "external_select", "min_query_length": 0,
-                               "placeholder": plain("DF-number, plaintiff or debtor")}
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "min_query_length": 0,
+        "placeholder": plain("DF-number, plaintiff or debtor"),
+    }
     if case_ref:
         element["initial_option"] = option(case_ref, case_ref)
     return _input(ids.B_CASE, "Case", element)
 
 
-def select(block_id: str, label: str, values: list[str], *, initial: str | None = None,
-           optional: bool = False) -> Block:
+def select(
+    block_id: str,
+    label: str,
+    values: list[str],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+) -> Block:
     element: dict[str, Any] = {"type": "static_select", "options": [option(v, v) for v in values]}
     if initial in values:
         element["initial_option"] = option(initial, initial)  # type: ignore[arg-type]
     return _input(block_id, label, element, optional=optional)
 
 
-def text_input(block_id: str, label: str, *, optional: bool = False, multiline: bool = False,
-               initial: str | None = None, hint: str | None = None) -> Block:
+def text_input(
+    block_id: str,
+    label: str,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    initial: str | None = None,
+    hint: str | None = None,
+) -> Block:
     element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
     if initial:
         element["initial_value"] = initial
@@ -57,64 +92,135 @@ def date_input(block_id: str, label: str, *, initial: str | None = None) -> Bloc
 
 
 def file_input(label: str, *, optional: bool = False) -> Block:
-    return _input(ids.B_FILE, label, {"type": "file_input", "filetypes": FILE_TYPES, "max_files": 1},
-                  optional=optional, hint="PDF, PNG, JPEG, TIFF or DOCX, up to 10 MB")
+    return _input(
+        ids.B_FILE,
+        label,
+        {"type": "file_input", "filetypes": FILE_TYPES, "max_files": 1},
+        optional=optional,
+        hint="PDF, PNG, JPEG, TIFF or DOCX, up to 10 MB",
+    )
 
 
-def modal(callback_id: str, title: str, blocks: list[Block], meta: dict[str, Any], submit: str = "Save") -> dict:
-    return {"type": "modal", "callback_id": callback_id, "title": plain(title[:24]), "submit": plain(submit),
-            "close": plain("Cancel"), "blocks": blocks, "private_metadata": json.dumps(meta)[:3000]}
+def modal(
+    callback_id: str, title: str, blocks: list[Block], meta: dict[str, Any], submit: str = "Save"
+) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title[:24]),
+        "submit": plain(submit),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+        "private_metadata": json.dumps(meta)[:3000],
+    }
 
 
 def stage_modal(meta: dict[str, Any], case_ref: str | None, stage: str | None = None) -> dict:
-    return modal(ids.VIEW_STAGE, "Move stage", [
-        case_picker(case_ref), select(ids.B_STAGE, "New stage", STAGES, initial=stage),
-        select(ids.B_REASON, "Closing reason (when closing)", CLOSING, optional=True),
-        text_input(ids.B_NOTE, "Note", optional=True, multiline=True)], meta)
+    return modal(
+        ids.VIEW_STAGE,
+        "Move stage",
+        [
+            case_picker(case_ref),
+            select(ids.B_STAGE, "New stage", STAGES, initial=stage),
+            select(ids.B_REASON, "Closing reason (when closing)", CLOSING, optional=True),
+            text_input(ids.B_NOTE, "Note", optional=True, multiline=True),
+        ],
+        meta,
+    )
 
 
 def block_modal(meta: dict[str, Any], case_ref: str | None) -> dict:
-    return modal(ids.VIEW_BLOCK, "Log a blocker", [
-        case_picker(case_ref), select(ids.B_KIND, "Kind", BLOCKER_KINDS),
-        text_input(ids.B_REASON, "Reason", multiline=True), date_input(ids.B_DATE, "ETA")], meta)
+    return modal(
+        ids.VIEW_BLOCK,
+        "Log a blocker",
+        [
+            case_picker(case_ref),
+            select(ids.B_KIND, "Kind", BLOCKER_KINDS),
+            text_input(ids.B_REASON, "Reason", multiline=True),
+            date_input(ids.B_DATE, "ETA"),
+        ],
+        meta,
+    )
 
 
 def override_modal(meta: dict[str, Any], case_ref: str | None) -> dict:
-    return modal(ids.VIEW_OVERRIDE, "Override tier", [
-        case_picker(case_ref), select(ids.B_TIER, "Tier", ["3", "2", "1", "0"]),
-        date_input(ids.B_DATE, "Until (at most 90 days)"), text_input(ids.B_REASON, "Reason", multiline=True)],
-        meta)
+    return modal(
+        ids.VIEW_OVERRIDE,
+        "Override tier",
+        [
+            case_picker(case_ref),
+            select(ids.B_TIER, "Tier", ["3", "2", "1", "0"]),
+            date_input(ids.B_DATE, "Until (at most 90 days)"),
+            text_input(ids.B_REASON, "Reason", multiline=True),
+        ],
+        meta,
+    )
 
 
 def assign_modal(meta: dict[str, Any], case_ref: str | None) -> dict:
-    return modal(ids.VIEW_ASSIGN, "Assign owner", [
-        case_picker(case_ref), _input(ids.B_USER, "Owner", {"type": "users_select"})], meta)
+    return modal(
+        ids.VIEW_ASSIGN,
+        "Assign owner",
+        [case_picker(case_ref), _input(ids.B_USER, "Owner", {"type": "users_select"})],
+        meta,
+    )
 
 
 def note_modal(meta: dict[str, Any], case_ref: str | None) -> dict:
-    return modal(ids.VIEW_NOTE, "Add a note", [
-        case_picker(case_ref), text_input(ids.B_NOTE, "Note", multiline=True)], meta)
+    return modal(
+        ids.VIEW_NOTE,
+        "Add a note",
+        [case_picker(case_ref), text_input(ids.B_NOTE, "Note", multiline=True)],
+        meta,
+    )
 
 
 def next_modal(meta: dict[str, Any], case_ref: str | None) -> dict:
-    return modal(ids.VIEW_NEXT, "Next action", [
-        case_picker(case_ref), date_input(ids.B_DATE, "When"), text_input(ids.B_WHAT, "What", optional=True)], meta)
+    return modal(
+        ids.VIEW_NEXT,
+        "Next action",
+        [
+            case_picker(case_ref),
+            date_input(ids.B_DATE, "When"),
+            text_input(ids.B_WHAT, "What", optional=True),
+        ],
+        meta,
+    )
 
 
 def pay_modal(meta: dict[str, Any], case_ref: str | None, *, proof_required: bool) -> dict:
-    return modal(ids.VIEW_PAY, "Record a payment", [
+    return modal(
+        ids.VIEW_PAY,
+        "Record a payment",
+        [
+            case_picker(case_ref),
+            text_input(ids.B_AMOUNT, "Amount", hint="Dollars and cents, like 1,250.00"),
+            select(ids.B_KIND, "Kind", PAYMENT_KINDS, initial="direct"),
+            select(
+                ids.B_DOC_KIND,
+                "Proof document kind",
+                ["remittance", "correspondence", "officer_return", "other"],
+                initial="remittance",
+                optional=not proof_required,
+            ),
+            file_input("Proof of payment", optional=not proof_required),
+        ],
+        meta,
+    )
+
+
+def workflow_modal(
+    meta: dict[str, Any], case_ref: str | None, *, title: str, kinds: list[str]
+) -> dict:
+    blocks = [
         case_picker(case_ref),
-        text_input(ids.B_AMOUNT, "Amount", hint="Dollars and cents, like 1,250.00"),
-        select(ids.B_KIND, "Kind", PAYMENT_KINDS, initial="direct"),
-        select(ids.B_DOC_KIND, "Proof document kind", ["remittance", "correspondence", "officer_return", "other"],
-               initial="remittance", optional=not proof_required),
-        file_input("Proof of payment", optional=not proof_required)], meta)
-
-
-def workflow_modal(meta: dict[str, Any], case_ref: str | None, *, title: str, kinds: list[str]) -> dict:
-    blocks = [case_picker(case_ref), text_input(ids.B_RECIPIENT, "Recipient (bank, employer, officer)",
-                                                optional=meta.get("kind") != "information_subpoena"),
-              text_input(ids.B_NOTE, "Note", optional=True)]
+        text_input(
+            ids.B_RECIPIENT,
+            "Recipient (bank, employer, officer)",
+            optional=meta.get("kind") != "information_subpoena",
+        ),
+        text_input(ids.B_NOTE, "Note", optional=True),
+    ]
     if kinds:
         blocks.append(select(ids.B_DOC_KIND, "Document kind", kinds, initial=kinds[0]))
         blocks.append(file_input(f"The {' or '.join(kinds)}"))
@@ -122,17 +228,44 @@ def workflow_modal(meta: dict[str, Any], case_ref: str | None, *, title: str, ki
 
 
 def advance_modal(meta: dict[str, Any], case_ref: str | None, action_id: str | None = None) -> dict:
-    return modal(ids.VIEW_ADVANCE, "Next workflow step", [
-        case_picker(case_ref),
-        text_input(ids.B_ACTION, "Workflow number", initial=action_id, hint="As listed on the case card, e.g. 7"),
-        text_input(ids.B_STATE, "New state", hint="e.g. delivered_to_officer, levied, served"),
-        text_input(ids.B_DOCKET, "Officer's docket number", optional=True),
-        text_input(ids.B_NOTE, "Note", optional=True),
-        select(ids.B_DOC_KIND, "Document kind (when the step needs one)",
-               ["execution", "levy_notice", "subpoena", "proof_of_service", "restraining_notice", "exemption_forms",
-                "officer_return", "transmittal", "remittance", "search_report", "correspondence", "other"],
-               optional=True),
-        file_input("Document (when the step needs one)", optional=True)], meta, submit="Record")
+    return modal(
+        ids.VIEW_ADVANCE,
+        "Next workflow step",
+        [
+            case_picker(case_ref),
+            text_input(
+                ids.B_ACTION,
+                "Workflow number",
+                initial=action_id,
+                hint="As listed on the case card, e.g. 7",
+            ),
+            text_input(ids.B_STATE, "New state", hint="e.g. delivered_to_officer, levied, served"),
+            text_input(ids.B_DOCKET, "Officer's docket number", optional=True),
+            text_input(ids.B_NOTE, "Note", optional=True),
+            select(
+                ids.B_DOC_KIND,
+                "Document kind (when the step needs one)",
+                [
+                    "execution",
+                    "levy_notice",
+                    "subpoena",
+                    "proof_of_service",
+                    "restraining_notice",
+                    "exemption_forms",
+                    "officer_return",
+                    "transmittal",
+                    "remittance",
+                    "search_report",
+                    "correspondence",
+                    "other",
+                ],
+                optional=True,
+            ),
+            file_input("Document (when the step needs one)", optional=True),
+        ],
+        meta,
+        submit="Record",
+    )
 
 
 def case_modal(meta: dict[str, Any]) -> dict:
@@ -140,4 +273,9 @@ def case_modal(meta: dict[str, Any]) -> dict:
 
 
 def card_modal(blocks: list[Block]) -> dict:
-    return {"type": "modal", "title": plain("Case"), "close": plain("Close"), "blocks": blocks[:100]}
+    return {
+        "type": "modal",
+        "title": plain("Case"),
+        "close": plain("Close"),
+        "blocks": blocks[:100],
+    }

@@ -10,11 +10,10 @@ from sqlmodel import Session
 
 from bot import ids, parsing
 from bot.blocks import cards, modals
-from bot.blocks.common import day
 from bot.listeners import args, sub
 from bot.listeners.common import act, field, meta, open_modal, submit
 from bot.middleware import require, services_of
-from bot.service import DUPLICATE, Duplicate, meta_of, once, tell, value
+from bot.service import Duplicate, once, tell, value
 from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
@@ -22,33 +21,66 @@ from dragonfly.errors import MissingReason, UnknownCase
 def card_blocks(session: Session, case_ref: str) -> list[dict[str, Any]]:
     case = queries.get_case(session=session, case_ref=case_ref)
     if case is None:
-        raise UnknownCase(f"There is no case {case_ref}", "Check the number, or pick it: /enforce case")
+        raise UnknownCase(
+            f"There is no case {case_ref}", "Check the number, or pick it: /enforce case"
+        )
     return cards.case_card(
-        case=case, blockers=queries.open_blockers(session=session, case_ref=case.case_ref),
+        case=case,
+        blockers=queries.open_blockers(session=session, case_ref=case.case_ref),
         actions=queries.actions(session=session, case_ref=case.case_ref),
-        events=queries.timeline(session=session, case_ref=case.case_ref, limit=5, newest_first=True),
-        documents=queries.documents(session=session, case_ref=case.case_ref))
+        events=queries.timeline(
+            session=session, case_ref=case.case_ref, limit=5, newest_first=True
+        ),
+        documents=queries.documents(session=session, case_ref=case.case_ref),
+    )
 
 
 # -- the work, shared by typed commands and modals ------------------------------------------------
 
-def do_stage(conn: Connection, user: str, *, case_ref: str, stage: str, note: str | None,
-             closing_reason: str | None, clear: bool) -> str:
-    r = rpc.set_enforcement_stage(conn, case_ref=case_ref, stage=stage.lower(), actor=user, note=note,
-                                  closing_reason=closing_reason, clear_blockers=clear)
+
+def do_stage(
+    conn: Connection,
+    user: str,
+    *,
+    case_ref: str,
+    stage: str,
+    note: str | None,
+    closing_reason: str | None,
+    clear: bool,
+) -> str:
+    r = rpc.set_enforcement_stage(
+        conn,
+        case_ref=case_ref,
+        stage=stage.lower(),
+        actor=user,
+        note=note,
+        closing_reason=closing_reason,
+        clear_blockers=clear,
+    )
     cleared = f"; {r['blockers_cleared']} blocker(s) cleared" if r.get("blockers_cleared") else ""
     return f":white_check_mark: {r['case_ref']}: {r['from']} -> {r['to']} after {r['dwell_days']} days{cleared}."
 
 
-def do_block(conn: Connection, user: str, *, case_ref: str, kind: str, reason: str, eta: Any) -> str:
-    r = rpc.log_enforcement_blocker(conn, case_ref=case_ref, kind=kind, reason=reason, eta=eta, actor=user)
+def do_block(
+    conn: Connection, user: str, *, case_ref: str, kind: str, reason: str, eta: Any
+) -> str:
+    r = rpc.log_enforcement_blocker(
+        conn, case_ref=case_ref, kind=kind, reason=reason, eta=eta, actor=user
+    )
     return f":construction: {case_ref} blocked ({kind}): {reason}. ETA {eta}; the next action is then. {_id(r)}"
 
 
-def do_override(conn: Connection, user: str, *, case_ref: str, tier: int, until: Any, reason: str,
-                tz: Any) -> str:
-    rpc.set_tier_override(conn, case_ref=case_ref, tier=tier, reason=reason,
-                          expires_at=parsing.start_of(until, tz), actor=user)
+def do_override(
+    conn: Connection, user: str, *, case_ref: str, tier: int, until: Any, reason: str, tz: Any
+) -> str:
+    rpc.set_tier_override(
+        conn,
+        case_ref=case_ref,
+        tier=tier,
+        reason=reason,
+        expires_at=parsing.start_of(until, tz),
+        actor=user,
+    )
     return f":level_slider: {case_ref} is Tier {tier} until {until}: {reason}."
 
 
@@ -62,8 +94,12 @@ def do_note(conn: Connection, user: str, *, case_ref: str, note: str) -> str:
     return f":memo: Note added to {case_ref}."
 
 
-def do_next(conn: Connection, user: str, *, case_ref: str, when: Any, what: str | None, tz: Any) -> str:
-    rpc.set_next_action(conn, case_ref=case_ref, at=parsing.start_of(when, tz, hour=9), what=what, actor=user)
+def do_next(
+    conn: Connection, user: str, *, case_ref: str, when: Any, what: str | None, tz: Any
+) -> str:
+    rpc.set_next_action(
+        conn, case_ref=case_ref, at=parsing.start_of(when, tz, hour=9), what=what, actor=user
+    )
     return f":calendar: Next action on {case_ref}: {when}{' - ' + what if what else ''}."
 
 
@@ -92,7 +128,9 @@ def register(app: App) -> None:
         user = require(context, "viewer", "Listing your cases")
         with Session(services_of(context).engine) as session:
             mine = queries.my_cases(session=session, owner=user)
-        ack(text=f"Your open cases: {len(mine)}", blocks=cards.mine(mine), response_type="ephemeral")
+        ack(
+            text=f"Your open cases: {len(mine)}", blocks=cards.mine(mine), response_type="ephemeral"
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("stage")])
     def stage_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -108,14 +146,23 @@ def register(app: App) -> None:
         reason = None
         if stage == "closed":
             if not rest:
-                raise MissingReason(f"Closing {ref} needs a reason",
-                                    "Write: stage DF-n closed <satisfied|settled|uncollectible|vacated|"
-                                    "bankruptcy_discharge> [note]")
+                raise MissingReason(
+                    f"Closing {ref} needs a reason",
+                    "Write: stage DF-n closed <satisfied|settled|uncollectible|vacated|"
+                    "bankruptcy_discharge> [note]",
+                )
             reason, rest = rest[0].lower(), rest[1:]
         note = " ".join(rest) or None
-        act(ack=ack, context=context, body=body, role="officer", what="Moving a case's stage",
-            work=lambda conn, user: do_stage(conn, user, case_ref=ref, stage=stage, note=note,
-                                             closing_reason=reason, clear=clear))
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Moving a case's stage",
+            work=lambda conn, user: do_stage(
+                conn, user, case_ref=ref, stage=stage, note=note, closing_reason=reason, clear=clear
+            ),
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("block")])
     def block_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -130,13 +177,25 @@ def register(app: App) -> None:
         eta_text, rest = parsing.prefixed(a[2:], "eta:")
         reason = " ".join(rest).strip()
         if not reason:
-            raise MissingReason(f"A blocker on {ref} needs a reason",
-                                "Write: block DF-n <kind> <reason> eta:YYYY-MM-DD")
+            raise MissingReason(
+                f"A blocker on {ref} needs a reason",
+                "Write: block DF-n <kind> <reason> eta:YYYY-MM-DD",
+            )
         if eta_text is None:
-            raise MissingReason(f"A blocker on {ref} needs an ETA", "Add eta:YYYY-MM-DD (today or later).")
+            raise MissingReason(
+                f"A blocker on {ref} needs an ETA", "Add eta:YYYY-MM-DD (today or later)."
+            )
         eta = parsing.future_date(eta_text, tz=tz, what="ETA", allow_today=True)
-        act(ack=ack, context=context, body=body, role="officer", what="Logging a blocker",
-            work=lambda conn, user: do_block(conn, user, case_ref=ref, kind=kind, reason=reason, eta=eta))
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Logging a blocker",
+            work=lambda conn, user: do_block(
+                conn, user, case_ref=ref, kind=kind, reason=reason, eta=eta
+            ),
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("unblock")])
     def unblock_command(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
@@ -150,7 +209,9 @@ def register(app: App) -> None:
             r = rpc.clear_enforcement_blocker(conn, case_ref=ref, actor=user, note=note)
             return f":white_check_mark: {ref}: {len(r.get('cleared') or [])} blocker(s) cleared."
 
-        act(ack=ack, context=context, body=body, role="officer", what="Clearing blockers", work=work)
+        act(
+            ack=ack, context=context, body=body, role="officer", what="Clearing blockers", work=work
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("override")])
     def override_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -158,7 +219,9 @@ def register(app: App) -> None:
         if len(a) < 2:
             require(context, "admin", "Overriding a tier")
             ref = parsing.case_ref(a[0]) if a else None
-            open_modal(ack=ack, client=client, body=body, view=modals.override_modal(meta(body), ref))
+            open_modal(
+                ack=ack, client=client, body=body, view=modals.override_modal(meta(body), ref)
+            )
             return
         require(context, "admin", "Overriding a tier")
         tz = services_of(context).settings.tz
@@ -168,15 +231,26 @@ def register(app: App) -> None:
         tier = int(a[1])
         until_text, rest = parsing.prefixed(a[2:], "until:")
         if until_text is None:
-            raise MissingReason("An override needs an end date", "Add until:YYYY-MM-DD (at most 90 days ahead).")
+            raise MissingReason(
+                "An override needs an end date", "Add until:YYYY-MM-DD (at most 90 days ahead)."
+            )
         until = parsing.future_date(until_text, tz=tz, what="end date")
         reason = " ".join(rest).strip()
         if not reason:
-            raise MissingReason(f"An override of {ref} needs a reason",
-                                "Write: override DF-n <tier> until:YYYY-MM-DD <reason>")
-        act(ack=ack, context=context, body=body, role="admin", what="Overriding a tier",
-            work=lambda conn, user: do_override(conn, user, case_ref=ref, tier=tier, until=until, reason=reason,
-                                                tz=tz))
+            raise MissingReason(
+                f"An override of {ref} needs a reason",
+                "Write: override DF-n <tier> until:YYYY-MM-DD <reason>",
+            )
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="admin",
+            what="Overriding a tier",
+            work=lambda conn, user: do_override(
+                conn, user, case_ref=ref, tier=tier, until=until, reason=reason, tz=tz
+            ),
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("assign")])
     def assign_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -187,8 +261,14 @@ def register(app: App) -> None:
             open_modal(ack=ack, client=client, body=body, view=modals.assign_modal(meta(body), ref))
             return
         ref, owner = parsing.case_ref(a[0]), parsing.slack_user(a[1])
-        act(ack=ack, context=context, body=body, role="officer", what="Assigning a case",
-            work=lambda conn, user: do_assign(conn, user, case_ref=ref, owner=owner))
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Assigning a case",
+            work=lambda conn, user: do_assign(conn, user, case_ref=ref, owner=owner),
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("note")])
     def note_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -200,8 +280,14 @@ def register(app: App) -> None:
             return
         ref = parsing.case_ref(a[0])
         text = (body.get("text") or "").split(None, 2)[2].strip()
-        act(ack=ack, context=context, body=body, role="officer", what="Adding a note",
-            work=lambda conn, user: do_note(conn, user, case_ref=ref, note=text))
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Adding a note",
+            work=lambda conn, user: do_note(conn, user, case_ref=ref, note=text),
+        )
 
     @app.command(ids.COMMAND, matchers=[sub("next")])
     def next_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -212,10 +298,19 @@ def register(app: App) -> None:
             open_modal(ack=ack, client=client, body=body, view=modals.next_modal(meta(body), ref))
             return
         tz = services_of(context).settings.tz
-        ref, when = parsing.case_ref(a[0]), parsing.future_date(a[1], tz=tz, what="next action date")
+        ref, when = (
+            parsing.case_ref(a[0]),
+            parsing.future_date(a[1], tz=tz, what="next action date"),
+        )
         what = " ".join(a[2:]) or None
-        act(ack=ack, context=context, body=body, role="officer", what="Setting the next action",
-            work=lambda conn, user: do_next(conn, user, case_ref=ref, when=when, what=what, tz=tz))
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Setting the next action",
+            work=lambda conn, user: do_next(conn, user, case_ref=ref, when=when, what=what, tz=tz),
+        )
 
     # -- modals ---------------------------------------------------------------------------------
     @app.view(ids.VIEW_CASE)
@@ -231,59 +326,126 @@ def register(app: App) -> None:
         view = body["view"]
         ref, stage = value(view, ids.B_CASE), value(view, ids.B_STAGE)
         reason, note = value(view, ids.B_REASON), value(view, ids.B_NOTE)
-        errors = {ids.B_REASON: "Closing needs a reason."} if stage == "closed" and not reason else {}
-        submit(ack=ack, context=context, body=body, role="officer", what="Moving a case's stage", errors=errors,
-               error_block=ids.B_STAGE,
-               work=lambda conn, user: do_stage(conn, user, case_ref=ref, stage=stage, note=note,
-                                                closing_reason=reason, clear=False))
+        errors = (
+            {ids.B_REASON: "Closing needs a reason."} if stage == "closed" and not reason else {}
+        )
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Moving a case's stage",
+            errors=errors,
+            error_block=ids.B_STAGE,
+            work=lambda conn, user: do_stage(
+                conn, user, case_ref=ref, stage=stage, note=note, closing_reason=reason, clear=False
+            ),
+        )
 
     @app.view(ids.VIEW_BLOCK)
     def block_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         view, tz = body["view"], services_of(context).settings.tz
         errors: dict[str, str] = {}
-        ref, kind, reason = value(view, ids.B_CASE), value(view, ids.B_KIND), value(view, ids.B_REASON)
-        eta = field(errors, ids.B_DATE,
-                    lambda: parsing.future_date(value(view, ids.B_DATE), tz=tz, what="ETA", allow_today=True))
-        submit(ack=ack, context=context, body=body, role="officer", what="Logging a blocker", errors=errors,
-               error_block=ids.B_REASON,
-               work=lambda conn, user: do_block(conn, user, case_ref=ref, kind=kind, reason=reason, eta=eta))
+        ref, kind, reason = (
+            value(view, ids.B_CASE),
+            value(view, ids.B_KIND),
+            value(view, ids.B_REASON),
+        )
+        eta = field(
+            errors,
+            ids.B_DATE,
+            lambda: parsing.future_date(
+                value(view, ids.B_DATE), tz=tz, what="ETA", allow_today=True
+            ),
+        )
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Logging a blocker",
+            errors=errors,
+            error_block=ids.B_REASON,
+            work=lambda conn, user: do_block(
+                conn, user, case_ref=ref, kind=kind, reason=reason, eta=eta
+            ),
+        )
 
     @app.view(ids.VIEW_OVERRIDE)
     def override_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         view, tz = body["view"], services_of(context).settings.tz
         errors: dict[str, str] = {}
-        ref, tier, reason = value(view, ids.B_CASE), value(view, ids.B_TIER), value(view, ids.B_REASON)
-        until = field(errors, ids.B_DATE, lambda: parsing.future_date(value(view, ids.B_DATE), tz=tz,
-                                                                        what="end date"))
-        submit(ack=ack, context=context, body=body, role="admin", what="Overriding a tier", errors=errors,
-               error_block=ids.B_DATE,
-               work=lambda conn, user: do_override(conn, user, case_ref=ref, tier=int(tier), until=until,
-                                                   reason=reason, tz=tz))
+        ref, tier, reason = (
+            value(view, ids.B_CASE),
+            value(view, ids.B_TIER),
+            value(view, ids.B_REASON),
+        )
+        until = field(
+            errors,
+            ids.B_DATE,
+            lambda: parsing.future_date(value(view, ids.B_DATE), tz=tz, what="end date"),
+        )
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="admin",
+            what="Overriding a tier",
+            errors=errors,
+            error_block=ids.B_DATE,
+            work=lambda conn, user: do_override(
+                conn, user, case_ref=ref, tier=int(tier), until=until, reason=reason, tz=tz
+            ),
+        )
 
     @app.view(ids.VIEW_ASSIGN)
     def assign_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         view = body["view"]
         ref, owner = value(view, ids.B_CASE), value(view, ids.B_USER)
-        submit(ack=ack, context=context, body=body, role="officer", what="Assigning a case", error_block=ids.B_USER,
-               work=lambda conn, user: do_assign(conn, user, case_ref=ref, owner=owner))
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Assigning a case",
+            error_block=ids.B_USER,
+            work=lambda conn, user: do_assign(conn, user, case_ref=ref, owner=owner),
+        )
 
     @app.view(ids.VIEW_NOTE)
     def note_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         view = body["view"]
         ref, note = value(view, ids.B_CASE), value(view, ids.B_NOTE)
-        submit(ack=ack, context=context, body=body, role="officer", what="Adding a note", error_block=ids.B_NOTE,
-               work=lambda conn, user: do_note(conn, user, case_ref=ref, note=note))
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Adding a note",
+            error_block=ids.B_NOTE,
+            work=lambda conn, user: do_note(conn, user, case_ref=ref, note=note),
+        )
 
     @app.view(ids.VIEW_NEXT)
     def next_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         view, tz = body["view"], services_of(context).settings.tz
         errors: dict[str, str] = {}
         ref, what = value(view, ids.B_CASE), value(view, ids.B_WHAT)
-        when = field(errors, ids.B_DATE, lambda: parsing.future_date(value(view, ids.B_DATE), tz=tz,
-                                                                       what="next action date"))
-        submit(ack=ack, context=context, body=body, role="officer", what="Setting the next action",
-               errors=errors, error_block=ids.B_DATE,
-               work=lambda conn, user: do_next(conn, user, case_ref=ref, when=when, what=what, tz=tz))
+        when = field(
+            errors,
+            ids.B_DATE,
+            lambda: parsing.future_date(value(view, ids.B_DATE), tz=tz, what="next action date"),
+        )
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Setting the next action",
+            errors=errors,
+            error_block=ids.B_DATE,
+            work=lambda conn, user: do_next(conn, user, case_ref=ref, when=when, what=what, tz=tz),
+        )
 
     # -- buttons on the case card -------------------------------------------------------------
     def opener(action_id: str, role: str, what: str, build: Any) -> None:
@@ -308,11 +470,14 @@ def register(app: App) -> None:
 
         def work(conn: Connection) -> None:
             r = rpc.clear_enforcement_blocker(conn, case_ref=ref, actor=user)
-            tell(conn, user=user, channel=channel,
-                 text=f":white_check_mark: {ref}: {len(r.get('cleared') or [])} blocker(s) cleared.")
+            tell(
+                conn,
+                user=user,
+                channel=channel,
+                text=f":white_check_mark: {ref}: {len(r.get('cleared') or [])} blocker(s) cleared.",
+            )
 
         try:
             once(services_of(context), f"action:{action['action_ts']}", work)
         except Duplicate:
             pass
-

@@ -15,8 +15,16 @@ from dragonfly.errors import DomainError
 Work = Callable[[Connection, str], str]
 
 
-def act(*, ack: Any, context: BoltContext, body: dict[str, Any], role: str, what: str, work: Work,
-        home: bool = True) -> None:
+def act(
+    *,
+    ack: Any,
+    context: BoltContext,
+    body: dict[str, Any],
+    role: str,
+    what: str,
+    work: Work,
+    home: bool = True,
+) -> None:
     """Check the role, run `work` once in one transaction, answer with its text (ephemeral)."""
     user = require(context, role, what)
 
@@ -44,8 +52,17 @@ def meta(body: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"channel": channel, **{k: v for k, v in extra.items() if v is not None}}
 
 
-def submit(*, ack: Any, context: BoltContext, body: dict[str, Any], role: str, what: str, work: Work,
-           errors: dict[str, str] | None = None, error_block: str | None = None) -> None:
+def submit(
+    *,
+    ack: Any,
+    context: BoltContext,
+    body: dict[str, Any],
+    role: str,
+    what: str,
+    work: Work,
+    errors: dict[str, str] | None = None,
+    error_block: str | None = None,
+) -> None:
     """A modal submission: field errors stay in the modal; else record once (by view id) and tell
     the person in the channel the modal came from."""
     if errors:

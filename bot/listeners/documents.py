@@ -17,8 +17,10 @@ from bot.middleware import require, services_of
 from bot.service import Duplicate, check_file, ingest, meta_of, once, tell, value
 from dragonfly.errors import DomainError, InvalidInput
 
-STORING = (":inbox_tray: Storing {name} for {case_ref}; {step} will be recorded once it is stored, "
-           "and I will reply then.")
+STORING = (
+    ":inbox_tray: Storing {name} for {case_ref}; {step} will be recorded once it is stored, "
+    "and I will reply then."
+)
 
 
 def _file(errors: dict[str, str], view: dict[str, Any], required: bool) -> dict[str, Any] | None:
@@ -30,32 +32,68 @@ def _file(errors: dict[str, str], view: dict[str, Any], required: bool) -> dict[
     return field(errors, ids.B_FILE, lambda: check_file(files[0]) or files[0])
 
 
-def _queue_file(conn: Connection, user: str, *, file: dict[str, Any], case_ref: str, document_kind: str,
-                step: str, label: str, intent: dict[str, Any], channel: str | None) -> str:
+def _queue_file(
+    conn: Connection,
+    user: str,
+    *,
+    file: dict[str, Any],
+    case_ref: str,
+    document_kind: str,
+    step: str,
+    label: str,
+    intent: dict[str, Any],
+    channel: str | None,
+) -> str:
     reads.require_case(conn=conn, case_ref=case_ref)
-    ingest(conn, file=file, case_ref=case_ref, document_kind=document_kind, step=step, intent=intent,
-           uploader=user, reply_channel=channel)
+    ingest(
+        conn,
+        file=file,
+        case_ref=case_ref,
+        document_kind=document_kind,
+        step=step,
+        intent=intent,
+        uploader=user,
+        reply_channel=channel,
+    )
     return STORING.format(name=file.get("name") or "the file", case_ref=case_ref, step=label)
 
 
 def register(app: App) -> None:
     @app.view(ids.VIEW_WORKFLOW)
-    def workflow_submitted(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+    def workflow_submitted(
+        ack: Any, body: dict[str, Any], context: BoltContext, client: Any
+    ) -> None:
         view = body["view"]
         meta = meta_of(view)
         kind = meta["kind"]
-        ref, recipient, note = value(view, ids.B_CASE), value(view, ids.B_RECIPIENT), value(view, ids.B_NOTE)
+        ref, recipient, note = (
+            value(view, ids.B_CASE),
+            value(view, ids.B_RECIPIENT),
+            value(view, ids.B_NOTE),
+        )
         doc_kind = value(view, ids.B_DOC_KIND)
         errors: dict[str, str] = {}
         with services_of(context).engine.connect() as conn:
-            needs = (subpoena_step(conn) if kind == "information_subpoena"
-                     else reads.step(conn=conn, kind=kind, from_state="")).document_kinds  # type: ignore[union-attr]
+            needs = (
+                subpoena_step(conn)
+                if kind == "information_subpoena"
+                else reads.step(conn=conn, kind=kind, from_state="")
+            ).document_kinds  # type: ignore[union-attr]
         file = _file(errors, view, bool(needs))
 
         def work(conn: Connection, user: str) -> str:
             if not needs:
-                return start(conn, user, client=client, channel=meta.get("channel") or user, case_ref=ref,
-                             kind=kind, recipient=recipient, note=note, key=f"view:{view['id']}")
+                return start(
+                    conn,
+                    user,
+                    client=client,
+                    channel=meta.get("channel") or user,
+                    case_ref=ref,
+                    kind=kind,
+                    recipient=recipient,
+                    note=note,
+                    key=f"view:{view['id']}",
+                )
             assert file is not None
             if kind == "information_subpoena":
                 intent: dict[str, Any] = {"op": "subpoena", "recipient": recipient}
@@ -63,11 +101,28 @@ def register(app: App) -> None:
             else:
                 intent = {"op": "queue", "kind": kind, "recipient": recipient, "note": note}
                 step, label = f"{kind}:queue", f"the {kind}"
-            return _queue_file(conn, user, file=file, case_ref=ref, document_kind=doc_kind or needs[0], step=step,
-                               label=label, intent=intent, channel=meta.get("channel"))
+            return _queue_file(
+                conn,
+                user,
+                file=file,
+                case_ref=ref,
+                document_kind=doc_kind or needs[0],
+                step=step,
+                label=label,
+                intent=intent,
+                channel=meta.get("channel"),
+            )
 
-        submit(ack=ack, context=context, body=body, role="officer", what=f"Starting a {kind}", errors=errors,
-               error_block=ids.B_CASE, work=work)
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what=f"Starting a {kind}",
+            errors=errors,
+            error_block=ids.B_CASE,
+            work=work,
+        )
 
     @app.view(ids.VIEW_PAY)
     def pay_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
@@ -86,24 +141,54 @@ def register(app: App) -> None:
             if file is None:
                 return record(conn, user, case_ref=ref, amount=amount, kind=kind, key=key)
             intent = {"op": "pay", "amount": str(amount), "kind": kind, "idempotency_key": key}
-            return _queue_file(conn, user, file=file, case_ref=ref, document_kind=doc_kind, step="pay",
-                               label=f"the ${amount:,.2f} payment", intent=intent, channel=meta.get("channel"))
+            return _queue_file(
+                conn,
+                user,
+                file=file,
+                case_ref=ref,
+                document_kind=doc_kind,
+                step="pay",
+                label=f"the ${amount:,.2f} payment",
+                intent=intent,
+                channel=meta.get("channel"),
+            )
 
-        submit(ack=ack, context=context, body=body, role="officer", what="Recording a payment", errors=errors,
-               error_block=ids.B_AMOUNT, work=work)
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Recording a payment",
+            errors=errors,
+            error_block=ids.B_AMOUNT,
+            work=work,
+        )
 
     @app.view(ids.VIEW_ADVANCE)
-    def advance_submitted(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+    def advance_submitted(
+        ack: Any, body: dict[str, Any], context: BoltContext, client: Any
+    ) -> None:
         view = body["view"]
         meta = meta_of(view)
         errors: dict[str, str] = {}
         ref, state = value(view, ids.B_CASE), (value(view, ids.B_STATE) or "").lower()
-        note, docket, doc_kind = value(view, ids.B_NOTE), value(view, ids.B_DOCKET), value(view, ids.B_DOC_KIND)
+        note, docket, doc_kind = (
+            value(view, ids.B_NOTE),
+            value(view, ids.B_DOCKET),
+            value(view, ids.B_DOC_KIND),
+        )
         raw_id = (value(view, ids.B_ACTION) or "").lstrip("#")
         if not raw_id.isdigit():
             errors[ids.B_ACTION] = "Give the workflow number shown on the case card, e.g. 7."
-            submit(ack=ack, context=context, body=body, role="officer", what="Advancing a workflow", errors=errors,
-                   work=lambda conn, user: "")
+            submit(
+                ack=ack,
+                context=context,
+                body=body,
+                role="officer",
+                what="Advancing a workflow",
+                errors=errors,
+                work=lambda conn, user: "",
+            )
             return
         action_id = int(raw_id)
         with services_of(context).engine.connect() as conn:
@@ -112,12 +197,21 @@ def register(app: App) -> None:
             except DomainError as e:
                 errors[ids.B_ACTION] = f"{e.message}. {e.hint}"
                 a = None
-            s = reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state) if a else None
+            s = (
+                reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state)
+                if a
+                else None
+            )
         if a is not None and s is None:
             with services_of(context).engine.connect() as conn:
-                allowed = [x.to_state for x in reads.next_states(conn=conn, kind=a.kind, from_state=a.state)]
-            errors[ids.B_STATE] = (f"{a.kind} #{action_id} cannot go from {a.state} to {state}. "
-                                   f"Next steps: {', '.join(allowed) or 'none'}.")
+                allowed = [
+                    x.to_state
+                    for x in reads.next_states(conn=conn, kind=a.kind, from_state=a.state)
+                ]
+            errors[ids.B_STATE] = (
+                f"{a.kind} #{action_id} cannot go from {a.state} to {state}. "
+                f"Next steps: {', '.join(allowed) or 'none'}."
+            )
         needs = s.document_kinds if s else []
         file = _file(errors, view, bool(needs))
         if needs and doc_kind and doc_kind not in needs:
@@ -125,17 +219,47 @@ def register(app: App) -> None:
 
         def work(conn: Connection, user: str) -> str:
             if not needs:
-                return advance(conn, user, client=client, channel=meta.get("channel") or user, case_ref=ref,
-                               action_id=action_id, state=state, note=note, docket=docket)
+                return advance(
+                    conn,
+                    user,
+                    client=client,
+                    channel=meta.get("channel") or user,
+                    case_ref=ref,
+                    action_id=action_id,
+                    state=state,
+                    note=note,
+                    docket=docket,
+                )
             assert file is not None and s is not None
-            intent = {"op": "advance", "action_id": action_id, "state": s.to_state, "note": note,
-                      "officer_docket": docket}
-            return _queue_file(conn, user, file=file, case_ref=ref, document_kind=doc_kind or needs[0],
-                               step=f"advance:{action_id}:{s.to_state}", label=f"{s.kind} #{action_id} -> {s.to_state}",
-                               intent=intent, channel=meta.get("channel"))
+            intent = {
+                "op": "advance",
+                "action_id": action_id,
+                "state": s.to_state,
+                "note": note,
+                "officer_docket": docket,
+            }
+            return _queue_file(
+                conn,
+                user,
+                file=file,
+                case_ref=ref,
+                document_kind=doc_kind or needs[0],
+                step=f"advance:{action_id}:{s.to_state}",
+                label=f"{s.kind} #{action_id} -> {s.to_state}",
+                intent=intent,
+                channel=meta.get("channel"),
+            )
 
-        submit(ack=ack, context=context, body=body, role="officer", what="Advancing a workflow", errors=errors,
-               error_block=ids.B_STATE, work=work)
+        submit(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Advancing a workflow",
+            errors=errors,
+            error_block=ids.B_STATE,
+            work=work,
+        )
 
     @app.event({"type": "message", "subtype": "file_share"})
     def thread_upload(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
@@ -155,19 +279,45 @@ def register(app: App) -> None:
             try:
                 check_file(file)
             except InvalidInput as e:
-                tell(conn, user=user, channel=channel, thread_ts=thread_ts,
-                     text=f":no_entry: {e.message}. {e.hint} Nothing was recorded.")
+                tell(
+                    conn,
+                    user=user,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=f":no_entry: {e.message}. {e.hint} Nothing was recorded.",
+                )
                 return
-            if not reads.take_upload_request(conn=conn, request_id=request.id, file_id=str(file["id"])):
-                tell(conn, user=user, channel=channel, thread_ts=thread_ts,
-                     text=":information_source: This step already has its document; nothing more was recorded.")
+            if not reads.take_upload_request(
+                conn=conn, request_id=request.id, file_id=str(file["id"])
+            ):
+                tell(
+                    conn,
+                    user=user,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=":information_source: This step already has its document; nothing more was recorded.",
+                )
                 return
-            ingest(conn, file=file, case_ref=request.case_ref, document_kind=request.document_kind,
-                   step=request.step, intent=request.intent, uploader=user, reply_channel=channel,
-                   reply_thread_ts=thread_ts)
-            tell(conn, user=user, channel=channel, thread_ts=thread_ts,
-                 text=STORING.format(name=file.get("name") or "the file", case_ref=request.case_ref,
-                                     step="the step"))
+            ingest(
+                conn,
+                file=file,
+                case_ref=request.case_ref,
+                document_kind=request.document_kind,
+                step=request.step,
+                intent=request.intent,
+                uploader=user,
+                reply_channel=channel,
+                reply_thread_ts=thread_ts,
+            )
+            tell(
+                conn,
+                user=user,
+                channel=channel,
+                thread_ts=thread_ts,
+                text=STORING.format(
+                    name=file.get("name") or "the file", case_ref=request.case_ref, step="the step"
+                ),
+            )
 
         try:
             once(services, f"event:{body.get('event_id')}", work)

@@ -17,5 +17,11 @@ def register(app: App) -> None:
         require(context, "viewer", "Looking up cases")
         with services_of(context).engine.connect() as conn:
             rows = reads.search_cases(conn=conn, query=body.get("value") or "", limit=100)
-        ack(options=[option(f"{r['case_ref']} {r['plaintiff_name']} v. {r['debtor_name']}", r["case_ref"])
-                     for r in rows])
+        ack(
+            options=[
+                option(
+                    f"{r['case_ref']} {r['plaintiff_name']} v. {r['debtor_name']}", r["case_ref"]
+                )
+                for r in rows
+            ]
+        )

@@ -20,19 +20,40 @@ from dragonfly.errors import InvalidInput
 PROOF_KINDS = ["remittance", "correspondence", "officer_return", "other"]
 
 
-def record(conn: Connection, user: str, *, case_ref: str, amount: Any, kind: str, key: str,
-           document_id: int | None = None, reverses: int | None = None) -> str:
-    r = rpc.record_enforcement_payment(conn, case_ref=case_ref, amount=amount, kind=kind, idempotency_key=key,
-                                       actor=user, document_id=document_id, reverses_payment_id=reverses)
-    return (f":moneybag: {case_ref}: payment #{r['payment_id']} ${r['gross']} ({kind}) - interest "
-            f"${r['interest_part']}, principal ${r['principal_part']}, costs ${r['costs_part']}. "
-            f"Balance ${r['balance']}.")
+def record(
+    conn: Connection,
+    user: str,
+    *,
+    case_ref: str,
+    amount: Any,
+    kind: str,
+    key: str,
+    document_id: int | None = None,
+    reverses: int | None = None,
+) -> str:
+    r = rpc.record_enforcement_payment(
+        conn,
+        case_ref=case_ref,
+        amount=amount,
+        kind=kind,
+        idempotency_key=key,
+        actor=user,
+        document_id=document_id,
+        reverses_payment_id=reverses,
+    )
+    return (
+        f":moneybag: {case_ref}: payment #{r['payment_id']} ${r['gross']} ({kind}) - interest "
+        f"${r['interest_part']}, principal ${r['principal_part']}, costs ${r['costs_part']}. "
+        f"Balance ${r['balance']}."
+    )
 
 
 def kind_of(text: str | None) -> str:
     kind = (text or "direct").lower()
     if kind not in modals.PAYMENT_KINDS + ["reversal"]:
-        raise InvalidInput(f'"{text}" is not a payment kind', "Kinds: " + ", ".join(modals.PAYMENT_KINDS) + ".")
+        raise InvalidInput(
+            f'"{text}" is not a payment kind', "Kinds: " + ", ".join(modals.PAYMENT_KINDS) + "."
+        )
     return kind
 
 
@@ -45,31 +66,76 @@ def register(app: App) -> None:
         if len(a) < 2:
             require(context, "officer", "Recording a payment")
             ref = parsing.case_ref(a[0]) if a else None
-            open_modal(ack=ack, client=client, body=body,
-                       view=modals.pay_modal(meta(body), ref, proof_required=required))
+            open_modal(
+                ack=ack,
+                client=client,
+                body=body,
+                view=modals.pay_modal(meta(body), ref, proof_required=required),
+            )
             return
-        ref, amount, kind = parsing.case_ref(a[0]), parsing.amount(a[1]), kind_of(a[2] if len(a) > 2 else None)
+        ref, amount, kind = (
+            parsing.case_ref(a[0]),
+            parsing.amount(a[1]),
+            kind_of(a[2] if len(a) > 2 else None),
+        )
         key = f"slack:pay:{body.get('trigger_id')}"
         if kind == "reversal":
             require(context, "admin", "Reversing a payment")
             target = a[3].lstrip("#") if len(a) > 3 else ""
             if not target.isdigit():
-                raise InvalidInput("A reversal names the payment it reverses",
-                                   "Write: pay DF-n <amount> reversal #<payment id>")
-            act(ack=ack, context=context, body=body, role="admin", what="Reversing a payment",
-                work=lambda conn, user: record(conn, user, case_ref=ref, amount=amount, kind=kind, key=key,
-                                               reverses=int(target)))
+                raise InvalidInput(
+                    "A reversal names the payment it reverses",
+                    "Write: pay DF-n <amount> reversal #<payment id>",
+                )
+            act(
+                ack=ack,
+                context=context,
+                body=body,
+                role="admin",
+                what="Reversing a payment",
+                work=lambda conn, user: record(
+                    conn,
+                    user,
+                    case_ref=ref,
+                    amount=amount,
+                    kind=kind,
+                    key=key,
+                    reverses=int(target),
+                ),
+            )
             return
         if not required:
-            act(ack=ack, context=context, body=body, role="officer", what="Recording a payment",
-                work=lambda conn, user: record(conn, user, case_ref=ref, amount=amount, kind=kind, key=key))
+            act(
+                ack=ack,
+                context=context,
+                body=body,
+                role="officer",
+                what="Recording a payment",
+                work=lambda conn, user: record(
+                    conn, user, case_ref=ref, amount=amount, kind=kind, key=key
+                ),
+            )
             return
 
         def wait(conn: Connection, user: str) -> str:
             reads.require_case(conn=conn, case_ref=ref)
-            return wait_for_document(conn, client=client, channel=body["channel_id"], user=user, case_ref=ref,
-                                     step="pay", label=f"a ${amount:,.2f} {kind} payment", kinds=PROOF_KINDS,
-                                     intent={"op": "pay", "amount": str(amount), "kind": kind,
-                                             "idempotency_key": key})
+            return wait_for_document(
+                conn,
+                client=client,
+                channel=body["channel_id"],
+                user=user,
+                case_ref=ref,
+                step="pay",
+                label=f"a ${amount:,.2f} {kind} payment",
+                kinds=PROOF_KINDS,
+                intent={"op": "pay", "amount": str(amount), "kind": kind, "idempotency_key": key},
+            )
 
-        act(ack=ack, context=context, body=body, role="officer", what="Recording a payment", work=wait)
+        act(
+            ack=ack,
+            context=context,
+            body=body,
+            role="officer",
+            what="Recording a payment",
+            work=wait,
+        )

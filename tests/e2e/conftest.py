@@ -50,7 +50,11 @@ class Bot:
 
     def events(self, case_ref: str | None = None) -> int:
         if case_ref:
-            return int(self.scalar("SELECT count(*) FROM v_enforcement_timeline WHERE case_ref = :r", r=case_ref))
+            return int(
+                self.scalar(
+                    "SELECT count(*) FROM v_enforcement_timeline WHERE case_ref = :r", r=case_ref
+                )
+            )
         return int(self.scalar("SELECT count(*) FROM v_enforcement_timeline"))
 
     def case(self, case_ref: str) -> dict[str, Any]:
@@ -72,7 +76,9 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 def _serve(services: Services) -> tuple[str, Any]:
-    server = make_server("127.0.0.1", 0, make_wsgi_app(services), server_class=_Server, handler_class=_Quiet)
+    server = make_server(
+        "127.0.0.1", 0, make_wsgi_app(services), server_class=_Server, handler_class=_Quiet
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
@@ -80,8 +86,13 @@ def _serve(services: Services) -> tuple[str, Any]:
 
 @pytest.fixture
 def bot_settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
-    return settings.model_copy(update={"slack_api_url": fake_slack.api_url, "slack_bot_token": BOT_TOKEN,
-                                       "slack_signing_secret": SECRET})
+    return settings.model_copy(
+        update={
+            "slack_api_url": fake_slack.api_url,
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SECRET,
+        }
+    )
 
 
 @pytest.fixture

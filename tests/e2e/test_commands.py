@@ -46,8 +46,15 @@ def test_stage_moves_and_records(bot: Bot, case_ref: str) -> None:
     r = bot.slack.command(f"stage {case_ref} discovery first look", user=OFFICER)
     assert "intake -> discovery" in r.json()["text"]
     assert bot.case(case_ref)["stage"] == "discovery"
-    ev = bot.rows("SELECT * FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq DESC LIMIT 1", r=case_ref)[0]
-    assert ev["kind"] == "stage_changed" and ev["actor"] == OFFICER and ev["payload"]["note"] == "first look"
+    ev = bot.rows(
+        "SELECT * FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq DESC LIMIT 1",
+        r=case_ref,
+    )[0]
+    assert (
+        ev["kind"] == "stage_changed"
+        and ev["actor"] == OFFICER
+        and ev["payload"]["note"] == "first look"
+    )
     # The user's Ops Console is refreshed through the outbox.
     assert bot.outbox("views.publish")[-1]["payload"]["user_id"] == OFFICER
 
@@ -62,7 +69,9 @@ def test_close_needs_reason_then_closes(bot: Bot, case_ref: str) -> None:
 
 
 def test_block_unblock(bot: Bot, case_ref: str) -> None:
-    r = bot.slack.command(f"block {case_ref} court waiting for the clerk eta:{future(5)}", user=OFFICER)
+    r = bot.slack.command(
+        f"block {case_ref} court waiting for the clerk eta:{future(5)}", user=OFFICER
+    )
     assert "blocked (court)" in r.json()["text"]
     assert bot.case(case_ref)["open_blockers"] == 1
     blocker = bot.rows("SELECT * FROM v_open_blockers WHERE case_ref = :r", r=case_ref)[0]
@@ -73,7 +82,9 @@ def test_block_unblock(bot: Bot, case_ref: str) -> None:
 
 
 def test_override_admin(bot: Bot, case_ref: str) -> None:
-    r = bot.slack.command(f"override {case_ref} 3 until:{future(30)} big employer found", user=ADMIN)
+    r = bot.slack.command(
+        f"override {case_ref} 3 until:{future(30)} big employer found", user=ADMIN
+    )
     assert "Tier 3 until" in r.json()["text"], r.json()
     c = bot.case(case_ref)
     assert c["tier"] == 3 and c["override_reason"] == "big employer found"
@@ -85,8 +96,13 @@ def test_assign_note_next(bot: Bot, case_ref: str) -> None:
     assert bot.case(case_ref)["owner_slack_id"] == "U0NEWOWNER"
     r = bot.slack.command(f"note {case_ref} called the debtor's bank", user=OFFICER)
     assert "Note added" in r.json()["text"]
-    assert bot.rows("SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r AND kind = 'note_added'",
-                    r=case_ref)[0]["summary"] == "Note: called the debtor's bank"
+    assert (
+        bot.rows(
+            "SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r AND kind = 'note_added'",
+            r=case_ref,
+        )[0]["summary"]
+        == "Note: called the debtor's bank"
+    )
     r = bot.slack.command(f"next {case_ref} {future(3)} call the marshal", user=OFFICER)
     assert "Next action" in r.json()["text"]
     c = bot.case(case_ref)
