@@ -92,12 +92,25 @@ def check_next_actions(s: Services) -> CheckResult:
                        [f"{r}: no next action (set one: /enforce next {r} YYYY-MM-DD)" for r in rows])
 
 
+def check_orphans(s: Services) -> CheckResult:
+    from dragonfly.orphans import doctor_grace, find_orphans
+    from storage.base import StorageError
+
+    try:
+        report = find_orphans(s, older_than=doctor_grace())
+    except StorageError as exc:
+        return CheckResult("stored documents match their rows", False,
+                           [f"could not check the document store: {exc.message}"])
+    return CheckResult("stored documents match their rows", report.ok, report.lines())
+
+
 CHECKS: list[Callable[[Services], CheckResult]] = [
     check_migrations,
     check_enums,
     check_hash_chain,
     check_actions_have_documents,
     check_next_actions,
+    check_orphans,
 ]
 
 

@@ -19,12 +19,19 @@ app.add_typer(users.app, name="users")
 app.add_typer(dbcmd.calendar_app, name="calendar")
 app.add_typer(dbcmd.plan_app, name="plan")
 app.command("doctor")(doctor.doctor_command)
+from dragonfly.cli import jobs  # noqa: E402
+
+app.add_typer(jobs.app, name="jobs")
+app.command("scheduler")(jobs.scheduler_command)
 from dragonfly.cli import serve  # noqa: E402
 
 app.command("serve")(serve.serve_command)
 app.command("console")(runcmd.console_command)
 app.command("run")(runcmd.run_command)
 app.add_typer(imports.app, name="import")
+from dragonfly.cli import storagecmd  # noqa: E402
+
+app.add_typer(storagecmd.app, name="storage")
 app.command("smoke")(imports.smoke_command)
 
 
