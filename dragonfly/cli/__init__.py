@@ -23,6 +23,10 @@ from dragonfly.cli import jobs  # noqa: E402
 
 app.add_typer(jobs.app, name="jobs")
 app.command("scheduler")(jobs.scheduler_command)
+from dragonfly.cli import jobs  # noqa: E402
+
+app.add_typer(jobs.app, name="jobs")
+app.command("scheduler")(jobs.scheduler_command)
 from dragonfly.cli import serve  # noqa: E402
 
 app.command("serve")(serve.serve_command)
