@@ -23,16 +23,15 @@ from dragonfly.cli import jobs  # noqa: E402
 
 app.add_typer(jobs.app, name="jobs")
 app.command("scheduler")(jobs.scheduler_command)
-from dragonfly.cli import jobs  # noqa: E402
-
-app.add_typer(jobs.app, name="jobs")
-app.command("scheduler")(jobs.scheduler_command)
 from dragonfly.cli import serve  # noqa: E402
 
 app.command("serve")(serve.serve_command)
 app.command("console")(runcmd.console_command)
 app.command("run")(runcmd.run_command)
 app.add_typer(imports.app, name="import")
+from dragonfly.cli import storagecmd  # noqa: E402
+
+app.add_typer(storagecmd.app, name="storage")
 from dragonfly.cli import storagecmd  # noqa: E402
 
 app.add_typer(storagecmd.app, name="storage")
