@@ -32,9 +32,6 @@ app.add_typer(imports.app, name="import")
 from dragonfly.cli import storagecmd  # noqa: E402
 
 app.add_typer(storagecmd.app, name="storage")
-from dragonfly.cli import storagecmd  # noqa: E402
-
-app.add_typer(storagecmd.app, name="storage")
 app.command("smoke")(imports.smoke_command)
 
 
