@@ -58,7 +58,7 @@ def parse_date(text: str | None, *, what: str = "date") -> date:
     raw = (text or "").strip()
     if not _DATE.match(raw):
         raise InvalidInput(
-            f'"{raw}" is not a {what} in the form YYYY-MM-DD', f"Write the {what} like 2026-03-31."
+            f'"{raw}" is not a date in the form YYYY-MM-DD', f"Write the {what} like 2026-03-31."
         )
     try:
         return date.fromisoformat(raw)
