@@ -114,7 +114,7 @@ BEGIN
                  THEN format('index_number|already %s with different facts (principal %s, entered %s)',
                              d.db_case_ref, d.db_principal, d.db_entered_on) END,
             CASE WHEN d.entered_raw IS NULL THEN 'entered_on|required, but empty'
-                 WHEN d.entered_raw !~ '^\d{4}-\d{2}-\d{2}$' THEN format('entered_on|"%s" is not a date in YYYY-MM-DD form', d.entered_raw)
+                 WHEN d.entered_on IS NULL AND d.entered_raw !~ '^\d{4}-\d{2}-\d{2}$' THEN format('entered_on|"%s" is not a date in YYYY-MM-DD form', d.entered_raw)
                  WHEN d.entered_on IS NULL THEN format('entered_on|"%s" is not a real date', d.entered_raw)
                  WHEN d.entered_on > v_as_of THEN format('entered_on|%s is in the future', d.entered_raw) END,
             CASE WHEN d.principal_raw IS NULL THEN 'principal|required, but empty'
@@ -128,8 +128,7 @@ BEGIN
                  THEN format('owner_slack_id|"%s" is not a Slack user id (e.g. U0123ABCD)', d.owner) END
         ], NULL) AS problems
           FROM d)
-    SELECT e.line, e.plaintiff_name, import_name_key(e.plaintiff_name) AS plaintiff_key,
-           e.debtor_name, import_name_key(e.debtor_name) AS debtor_key, e.debtor_type, e.court, e.county,
+    SELECT e.line, e.plaintiff_name, e.debtor_name, e.debtor_type, e.court, e.county,
            e.index_number, e.entered_on, e.principal, e.costs, e.consumer_debt, e.owner, e.external_ref,
            e.db_case_ref,
            CASE WHEN cardinality(e.problems) > 0 THEN 'error' WHEN e.db_case_ref IS NOT NULL THEN 'present'
@@ -176,7 +175,8 @@ BEGIN
 
     DROP TABLE IF EXISTS pg_temp.df_import_todo;
     CREATE TEMP TABLE df_import_todo ON COMMIT DROP AS
-        SELECT k.* FROM pg_temp.df_import_checked k
+        SELECT k.*, import_name_key(k.plaintiff_name) AS plaintiff_key, import_name_key(k.debtor_name) AS debtor_key
+          FROM pg_temp.df_import_checked k
          WHERE k.line > p_after_line AND k.status = 'create'
          ORDER BY k.line LIMIT p_limit;
     ANALYZE pg_temp.df_import_todo;
