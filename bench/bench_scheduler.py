@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the seeding SQL reads better unwrapped)
 """Benchmark the scheduler's selections at scale against their floors.
 
 Seeds a book through the sanctioned functions (PL/pgSQL loops with the `dragonfly.clock` setting
@@ -104,7 +105,10 @@ def seed(url: str, cases: int, workers: int, base: datetime, chunk: int = 500) -
                 with lock:
                     done[0] += hi - lo + 1
                     if done[0] % 10000 < chunk:
-                        print(f"  seeded {done[0]} cases, {time.perf_counter() - started:.0f} s", flush=True)
+                        print(
+                            f"  seeded {done[0]} cases, {time.perf_counter() - started:.0f} s",
+                            flush=True,
+                        )
 
     threads = [threading.Thread(target=work) for _ in range(workers)]
     for t in threads:
@@ -146,14 +150,19 @@ WEEKLY_FLOOR = [
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--cases", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     ap.add_argument("--database", default="df_bench_sched")
     args = ap.parse_args()
-    server = os.environ.get("DRAGONFLY_BENCH_DATABASE_URL") or os.environ.get("DRAGONFLY_TEST_DATABASE_URL") \
+    server = (
+        os.environ.get("DRAGONFLY_BENCH_DATABASE_URL")
+        or os.environ.get("DRAGONFLY_TEST_DATABASE_URL")
         or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     url = db.with_database(db.plain_url(server), args.database)
     now = datetime.now(UTC).replace(microsecond=0)
     if not args.reuse:
@@ -166,8 +175,10 @@ def main() -> None:
         seed(url, args.cases, args.workers, now - timedelta(days=1))
         print(f"seeded in {time.perf_counter() - t0:.0f} s")
     with psycopg.connect(url, autocommit=True) as conn:
-        n_cases, n_events = conn.execute("SELECT (SELECT count(*) FROM enforcement_cases), "
-                                         "(SELECT count(*) FROM enforcement_events)").fetchone()  # type: ignore[misc]
+        n_cases, n_events = conn.execute(
+            "SELECT (SELECT count(*) FROM enforcement_cases), "
+            "(SELECT count(*) FROM enforcement_events)"
+        ).fetchone()  # type: ignore[misc]
         today = conn.execute("SELECT firm_date_of(%(now)s)", {"now": now}).fetchone()[0]  # type: ignore[index]
         horizon = conn.execute("SELECT add_business_days(%(d)s, 3)", {"d": today}).fetchone()[0]  # type: ignore[index]
         week = today - timedelta(days=today.weekday() + 7)
@@ -185,11 +196,19 @@ def main() -> None:
         print(f"weekly summary   : {w_ms:8.1f} ms")
         print(f"weekly floor     : {wf_ms:8.1f} ms")
         print(f"ratio            : {w_ms / wf_ms:8.2f}x")
-        body = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'digest_items'").fetchone()[0]  # type: ignore[index]
-        body = (body.replace("%", "%%").replace("p_now", "%(now)s::timestamptz").replace("p_since", "NULL::timestamptz")
-                .replace("p_horizon", "3"))
+        body = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'digest_items'").fetchone()[
+            0
+        ]  # type: ignore[index]
+        body = (
+            body.replace("%", "%%")
+            .replace("p_now", "%(now)s::timestamptz")
+            .replace("p_since", "NULL::timestamptz")
+            .replace("p_horizon", "3")
+        )
         print("\nEXPLAIN ANALYZE of the digest selection (function body inlined):")
-        for (line,) in conn.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + body, p):
+        for (line,) in conn.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + body, p
+        ):
             print("  " + line)
 
 

@@ -59,14 +59,21 @@ def allowed_url(url: str, api_url: str) -> bool:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False
     if (parts.hostname.lower(), parts.port, parts.scheme) == (
-            (api.hostname or "").lower(), api.port, api.scheme):
+        (api.hostname or "").lower(),
+        api.port,
+        api.scheme,
+    ):
         return True
     return parts.scheme == "https" and parts.hostname.lower() in SLACK_FILE_HOSTS
 
 
 def _looks_like_html(head: bytes) -> bool:
     start = head.lstrip()[:64].lower()
-    return start.startswith(b"<!doctype html") or start.startswith(b"<html") or start.startswith(b"<head")
+    return (
+        start.startswith(b"<!doctype html")
+        or start.startswith(b"<html")
+        or start.startswith(b"<head")
+    )
 
 
 class Body:
@@ -109,10 +116,17 @@ def open_download(services: Services, url: str) -> Body:
     token = services.settings.slack_bot_token or ""
     for _ in range(MAX_REDIRECTS + 1):
         if not allowed_url(url, api_url):
-            raise Permanent(f"refusing to download from {urlsplit(url).hostname or url}: not a Slack file host")
+            raise Permanent(
+                f"refusing to download from {urlsplit(url).hostname or url}: not a Slack file host"
+            )
         try:
-            response = requests.get(url, headers={"Authorization": f"Bearer {token}"}, stream=True,
-                                    timeout=TIMEOUT, allow_redirects=False)
+            response = requests.get(
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                stream=True,
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             raise Transient(f"download failed: {exc}") from exc
         if response.is_redirect:
@@ -130,7 +144,9 @@ def open_download(services: Services, url: str) -> Body:
             raise Permanent(AUTH_PAGE_MESSAGE)
         if response.status_code == 429:
             retry_after = response.headers.get("Retry-After")
-            raise Transient("Slack rate limited the download", float(retry_after) if retry_after else None)
+            raise Transient(
+                "Slack rate limited the download", float(retry_after) if retry_after else None
+            )
         raise Transient(f"download answered HTTP {response.status_code}")
     raise Permanent(AUTH_PAGE_MESSAGE)
 
@@ -152,33 +168,63 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
     case_ref, actor = job["case_ref"], job["uploader"]
     if op == "queue":
         return rpc.queue_enforcement_action(
-            conn, case_ref=case_ref, kind=intent["kind"], actor=actor, document_id=document_id,
-            recipient=intent.get("recipient"), note=intent.get("note"),
-            idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}")
+            conn,
+            case_ref=case_ref,
+            kind=intent["kind"],
+            actor=actor,
+            document_id=document_id,
+            recipient=intent.get("recipient"),
+            note=intent.get("note"),
+            idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}",
+        )
     if op == "advance":
         return rpc.advance_enforcement_action(
-            conn, case_ref=case_ref, action_id=int(intent["action_id"]), state=intent["state"], actor=actor,
-            document_id=document_id, note=intent.get("note"), officer_docket=intent.get("officer_docket"))
+            conn,
+            case_ref=case_ref,
+            action_id=int(intent["action_id"]),
+            state=intent["state"],
+            actor=actor,
+            document_id=document_id,
+            note=intent.get("note"),
+            officer_docket=intent.get("officer_docket"),
+        )
     if op == "pay":
         return rpc.record_enforcement_payment(
-            conn, case_ref=case_ref, amount=Decimal(str(intent["amount"])), kind=intent["kind"],
-            idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}", actor=actor,
-            document_id=document_id, received_on=intent.get("received_on"), require_document=True)
+            conn,
+            case_ref=case_ref,
+            amount=Decimal(str(intent["amount"])),
+            kind=intent["kind"],
+            idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}",
+            actor=actor,
+            document_id=document_id,
+            received_on=intent.get("received_on"),
+            require_document=True,
+        )
     if op == "subpoena":
-        return rpc.issue_subpoena(conn, case_ref=case_ref, recipient=intent["recipient"],
-                                  document_id=document_id, actor=actor, served_on=intent.get("served_on"))
+        return rpc.issue_subpoena(
+            conn,
+            case_ref=case_ref,
+            recipient=intent["recipient"],
+            document_id=document_id,
+            actor=actor,
+            served_on=intent.get("served_on"),
+        )
     if op == "attach":
         return {"case_ref": case_ref, "attached": True}
-    raise DomainError(f"Unknown step {op!r} for an uploaded document", "Upload it again from the case card.")
+    raise DomainError(
+        f"Unknown step {op!r} for an uploaded document", "Upload it again from the case card."
+    )
 
 
 def describe(job: dict[str, Any], result: dict[str, Any]) -> str:
     op = (job["intent"] or {}).get("op")
     case_ref = job["case_ref"]
     if op == "queue":
-        return f"{case_ref}: {result.get('kind')} #{result.get('action_id')} started ({result.get('state')})."
+        kind, action = result.get("kind"), result.get("action_id")
+        return f"{case_ref}: {kind} #{action} started ({result.get('state')})."
     if op == "advance":
-        return f"{case_ref}: {result.get('kind')} #{result.get('action_id')} is now {result.get('state')}."
+        kind, action = result.get("kind"), result.get("action_id")
+        return f"{case_ref}: {kind} #{action} is now {result.get('state')}."
     if op == "pay":
         return f"{case_ref}: payment of ${(job['intent'] or {}).get('amount')} recorded."
     if op == "subpoena":
@@ -194,17 +240,38 @@ def queue_reply(conn: Connection, job: dict[str, Any], text_: str, outcome: str)
             payload["thread_ts"] = job["reply_thread_ts"]
     else:
         payload = {"channel": job["uploader"], "text": text_}
-    rpc.enqueue_outbox(conn, method="chat.postMessage", payload=payload,
-                       dedupe_key=f"ingestion:{job['id']}:{outcome}")
+    rpc.enqueue_outbox(
+        conn,
+        method="chat.postMessage",
+        payload=payload,
+        dedupe_key=f"ingestion:{job['id']}:{outcome}",
+    )
 
 
-def _finish(conn: Connection, job_id: int, status: str, *, result: Any = None, error: str | None = None,
-            retry_seconds: float | None = None) -> None:
+def _finish(
+    conn: Connection,
+    job_id: int,
+    status: str,
+    *,
+    result: Any = None,
+    error: str | None = None,
+    retry_seconds: float | None = None,
+) -> None:
     import json
 
-    conn.execute(text("SELECT finish_ingestion_job(CAST(:id AS bigint), CAST(:s AS text), CAST(:r AS jsonb), CAST(:e AS text), CAST(:d AS numeric))"),
-                 {"id": job_id, "s": status, "r": json.dumps(result, default=str) if result is not None else None,
-                  "e": error, "d": retry_seconds})
+    conn.execute(
+        text(
+            "SELECT finish_ingestion_job(CAST(:id AS bigint), CAST(:s AS text), CAST(:r AS jsonb),"
+            " CAST(:e AS text), CAST(:d AS numeric))"
+        ),
+        {
+            "id": job_id,
+            "s": status,
+            "r": json.dumps(result, default=str) if result is not None else None,
+            "e": error,
+            "d": retry_seconds,
+        },
+    )
 
 
 def backoff(attempts: int) -> float:
@@ -216,7 +283,9 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
     job_id = int(job["id"])
 
     def before(conn: Connection) -> None:
-        if not conn.execute(text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": job_id}).scalar_one():
+        if not conn.execute(
+            text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": job_id}
+        ).scalar_one():
             raise AlreadyFinished()
 
     def step(conn: Connection, document_id: int) -> dict[str, Any]:
@@ -228,9 +297,16 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
     body: Body | None = None
     try:
         body = open_download(services, download_url(services, job))
-        record_with_document(services, case_ref=job["case_ref"], kind=job["document_kind"], stream=body,
-                             filename=job.get("file_name") or "document", uploader=job["uploader"],
-                             step=step, before_step=before)
+        record_with_document(
+            services,
+            case_ref=job["case_ref"],
+            kind=job["document_kind"],
+            stream=body,
+            filename=job.get("file_name") or "document",
+            uploader=job["uploader"],
+            step=step,
+            before_step=before,
+        )
         return "done"
     except AlreadyFinished:
         log.info("ingestion job %s was finished by another worker", job_id)
@@ -255,19 +331,30 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
 
 def _fail(services: Services, job: dict[str, Any], message: str) -> str:
     with rpc.transaction(services.engine) as conn:
-        if not conn.execute(text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": int(job["id"])}).scalar_one():
+        if not conn.execute(
+            text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": int(job["id"])}
+        ).scalar_one():
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
-        queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed")
+        queue_reply(
+            conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed"
+        )
     log.warning("ingestion job %s failed: %s", job["id"], message)
     return "failed"
 
 
-def ingest_due(services: Services, limit: int = 5, *, lease_seconds: int = 300, max_attempts: int = 8) -> int:
+def ingest_due(
+    services: Services, limit: int = 5, *, lease_seconds: int = 300, max_attempts: int = 8
+) -> int:
     """Claim due ingestion jobs and process them; returns how many were recorded."""
     with rpc.transaction(services.engine) as conn:
-        jobs = [dict(r._mapping) for r in conn.execute(
-            text("SELECT * FROM claim_ingestion_jobs(:n, :lease)"), {"n": limit, "lease": lease_seconds})]
+        jobs = [
+            dict(r._mapping)
+            for r in conn.execute(
+                text("SELECT * FROM claim_ingestion_jobs(:n, :lease)"),
+                {"n": limit, "lease": lease_seconds},
+            )
+        ]
     done = 0
     for job in jobs:
         job["document_kind"] = str(job["document_kind"])

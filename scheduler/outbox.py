@@ -31,7 +31,13 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
 # Slack errors worth retrying although they come with a 200.
-RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+RETRYABLE_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,9 @@ def _dm_channel(client: WebClient, user: str) -> str:
 def send(client: WebClient, method: str, payload: dict[str, Any]) -> str | None:
     """One Web API call for one row; returns Slack's ts (or file id) when there is one."""
     args = dict(payload)
-    if method in ("chat.postMessage", "files_upload_v2", "files.upload_v2") and _is_user(args.get("channel")):
+    if method in ("chat.postMessage", "files_upload_v2", "files.upload_v2") and _is_user(
+        args.get("channel")
+    ):
         args["channel"] = _dm_channel(client, args["channel"])
     if method in ("conversations.open+chat.postMessage", "dm"):
         args["channel"] = _dm_channel(client, args.pop("user"))
@@ -114,12 +122,18 @@ def classify(exc: Exception, attempts: int) -> Outcome:
     return Outcome("retry", delay=backoff(attempts), error=f"{type(exc).__name__}: {exc}")
 
 
-def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60, max_attempts: int = 12) -> int:
+def deliver_due(
+    services: Services, limit: int = 20, *, lease_seconds: int = 60, max_attempts: int = 12
+) -> int:
     """Claim due rows and deliver them; returns how many Slack accepted."""
     with rpc.transaction(services.engine) as conn:
-        rows = [dict(r._mapping) for r in conn.execute(
-            text("SELECT id, method, payload, attempts FROM claim_outbox(:n, :lease)"),
-            {"n": limit, "lease": lease_seconds})]
+        rows = [
+            dict(r._mapping)
+            for r in conn.execute(
+                text("SELECT id, method, payload, attempts FROM claim_outbox(:n, :lease)"),
+                {"n": limit, "lease": lease_seconds},
+            )
+        ]
     client = client_for(services)
     sent = 0
     for row in rows:
@@ -130,16 +144,31 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
             outcome = classify(exc, int(row["attempts"]))
         with rpc.transaction(services.engine) as conn:
             if outcome.status == "sent":
-                conn.execute(text("SELECT mark_outbox_sent(CAST(:id AS bigint), CAST(:ts AS text))"), {"id": row["id"], "ts": outcome.ts})
+                conn.execute(
+                    text("SELECT mark_outbox_sent(CAST(:id AS bigint), CAST(:ts AS text))"),
+                    {"id": row["id"], "ts": outcome.ts},
+                )
                 sent += 1
             elif outcome.status == "retry":
-                state = conn.execute(text("SELECT mark_outbox_retry(CAST(:id AS bigint), CAST(:d AS numeric), CAST(:e AS text), CAST(:m AS integer))"),
-                                     {"id": row["id"], "d": outcome.delay, "e": outcome.error,
-                                      "m": max_attempts}).scalar_one()
-                log.warning("outbox #%s %s: %s; %s, retry in %.1f s", row["id"], row["method"], outcome.error,
-                            state, outcome.delay)
+                state = conn.execute(
+                    text(
+                        "SELECT mark_outbox_retry(CAST(:id AS bigint), CAST(:d AS numeric),"
+                        " CAST(:e AS text), CAST(:m AS integer))"
+                    ),
+                    {"id": row["id"], "d": outcome.delay, "e": outcome.error, "m": max_attempts},
+                ).scalar_one()
+                log.warning(
+                    "outbox #%s %s: %s; %s, retry in %.1f s",
+                    row["id"],
+                    row["method"],
+                    outcome.error,
+                    state,
+                    outcome.delay,
+                )
             else:
-                conn.execute(text("SELECT mark_outbox_retry(CAST(:id AS bigint), 0, CAST(:e AS text), 0)"),
-                             {"id": row["id"], "e": outcome.error})
+                conn.execute(
+                    text("SELECT mark_outbox_retry(CAST(:id AS bigint), 0, CAST(:e AS text), 0)"),
+                    {"id": row["id"], "e": outcome.error},
+                )
                 log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)
     return sent

@@ -35,7 +35,7 @@ def period_key(kind: str, now: datetime, tz: ZoneInfo) -> str:
 
 
 def business_day(now: datetime, tz: ZoneInfo) -> bool:
-    """Whether the firm's local date is a New York business day (not a weekend or GCL 24 holiday)."""
+    """Whether the firm's local date is a NY business day (no weekend, no GCL 24 holiday)."""
     return is_business_day(local_date(now, tz))
 
 

@@ -58,18 +58,29 @@ def plan(services: Services, now: datetime, config: SchedulerConfig | None = Non
     out = []
     for name in JOBS:
         trigger = trigger_for(name, services, config)
-        out.append(Planned(name, config.cron(name), trigger.get_next_fire_time(None, now),
-                           last_fire(trigger, now), timedelta(seconds=config.grace_seconds(name))))
+        out.append(
+            Planned(
+                name,
+                config.cron(name),
+                trigger.get_next_fire_time(None, now),
+                last_fire(trigger, now),
+                timedelta(seconds=config.grace_seconds(name)),
+            )
+        )
     return out
 
 
 def claimed(services: Services, job: str, period: str) -> bool:
     with services.engine.connect() as conn:
-        return conn.execute(text("SELECT EXISTS (SELECT 1 FROM v_job_runs WHERE job = :j AND period = :p)"),
-                            {"j": job, "p": period}).scalar_one()
+        return conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM v_job_runs WHERE job = :j AND period = :p)"),
+            {"j": job, "p": period},
+        ).scalar_one()
 
 
-def catch_up(services: Services, now: datetime, config: SchedulerConfig | None = None) -> list[JobResult]:
+def catch_up(
+    services: Services, now: datetime, config: SchedulerConfig | None = None
+) -> list[JobResult]:
     """Run every job whose latest scheduled time is within its grace period; log the ones missed."""
     config = config or SchedulerConfig()
     results = []
@@ -82,9 +93,16 @@ def catch_up(services: Services, now: datetime, config: SchedulerConfig | None =
         if now - p.last_due <= p.grace:
             results.append(run_job(services, module, now=now, period_at=p.last_due))
         elif not claimed(services, p.name, period) and (
-                not module.BUSINESS_DAYS_ONLY or periods.business_day(p.last_due, tz)):
-            log.warning("skipped %s %s: its run at %s was missed by %s, beyond the %s grace period",
-                        p.name, period, p.last_due.isoformat(), now - p.last_due, p.grace)
+            not module.BUSINESS_DAYS_ONLY or periods.business_day(p.last_due, tz)
+        ):
+            log.warning(
+                "skipped %s %s: its run at %s was missed by %s, beyond the %s grace period",
+                p.name,
+                period,
+                p.last_due.isoformat(),
+                now - p.last_due,
+                p.grace,
+            )
     return results
 
 
@@ -93,41 +111,75 @@ def fire(services: Services, name: str) -> JobResult | None:
     try:
         return run_job(services, JOBS[name], now=datetime.now(services.settings.tz))
     except Exception:
-        log.exception("job %s failed; the next trigger or a restart within grace runs it again", name)
+        log.exception(
+            "job %s failed; the next trigger or a restart within grace runs it again", name
+        )
         return None
 
 
 def _outbox(services: Services, config: SchedulerConfig) -> None:
     from scheduler.outbox import deliver_due
 
-    while deliver_due(services, config.outbox_batch, lease_seconds=config.outbox_lease_seconds,
-                      max_attempts=config.outbox_max_attempts) >= config.outbox_batch:
+    while (
+        deliver_due(
+            services,
+            config.outbox_batch,
+            lease_seconds=config.outbox_lease_seconds,
+            max_attempts=config.outbox_max_attempts,
+        )
+        >= config.outbox_batch
+    ):
         pass
 
 
 def _ingestion(services: Services, config: SchedulerConfig) -> None:
     from scheduler.ingestion import ingest_due
 
-    ingest_due(services, config.ingestion_batch, lease_seconds=config.ingestion_lease_seconds,
-               max_attempts=config.ingestion_max_attempts)
+    ingest_due(
+        services,
+        config.ingestion_batch,
+        lease_seconds=config.ingestion_lease_seconds,
+        max_attempts=config.ingestion_max_attempts,
+    )
 
 
-def build_scheduler(services: Services, config: SchedulerConfig | None = None) -> BackgroundScheduler:
+def build_scheduler(
+    services: Services, config: SchedulerConfig | None = None
+) -> BackgroundScheduler:
     config = config or SchedulerConfig()
     tz = services.settings.tz
     sched = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
     for name in JOBS:
-        sched.add_job(fire, trigger_for(name, services, config), args=[services, name], id=name, name=name,
-                      misfire_grace_time=config.grace_seconds(name))
-    sched.add_job(_outbox, IntervalTrigger(seconds=config.outbox_interval_seconds, timezone=tz),
-                  args=[services, config], id="outbox", name="outbox worker")
-    sched.add_job(_ingestion, IntervalTrigger(seconds=config.ingestion_interval_seconds, timezone=tz),
-                  args=[services, config], id="ingestion", name="ingestion worker")
+        sched.add_job(
+            fire,
+            trigger_for(name, services, config),
+            args=[services, name],
+            id=name,
+            name=name,
+            misfire_grace_time=config.grace_seconds(name),
+        )
+    sched.add_job(
+        _outbox,
+        IntervalTrigger(seconds=config.outbox_interval_seconds, timezone=tz),
+        args=[services, config],
+        id="outbox",
+        name="outbox worker",
+    )
+    sched.add_job(
+        _ingestion,
+        IntervalTrigger(seconds=config.ingestion_interval_seconds, timezone=tz),
+        args=[services, config],
+        id="ingestion",
+        name="ingestion worker",
+    )
     return sched
 
 
-def run_scheduler(services: Services, stop_event: threading.Event | None = None,
-                  config: SchedulerConfig | None = None) -> None:
+def run_scheduler(
+    services: Services,
+    stop_event: threading.Event | None = None,
+    config: SchedulerConfig | None = None,
+) -> None:
     """Run the jobs and workers until `stop_event` is set (or forever); `dragonfly run` calls this
     in a thread beside the bot."""
     config = config or SchedulerConfig()

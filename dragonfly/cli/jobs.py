@@ -9,8 +9,9 @@ import typer
 
 from dragonfly.cli.common import console, fail, services
 
-app = typer.Typer(help="Scheduled jobs: digest, stale, weekly, nightly, documents_missing.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Scheduled jobs: digest, stale, weekly, nightly, documents_missing.", no_args_is_help=True
+)
 
 
 def scheduler_command() -> None:
@@ -57,8 +58,12 @@ def list_jobs() -> None:
 @app.command("run")
 def run(
     name: str = typer.Argument(..., help="digest, stale, weekly, nightly or documents_missing"),
-    at: str | None = typer.Option(None, "--at", help="Run as of this ISO time (firm's zone if no offset)"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the messages instead of queuing them"),
+    at: str | None = typer.Option(
+        None, "--at", help="Run as of this ISO time (firm's zone if no offset)"
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the messages instead of queuing them"
+    ),
     force: bool = typer.Option(False, "--force", help="Run on a weekend or holiday too"),
 ) -> None:
     """Run one job now (claims its period: a second run sends nothing).
@@ -82,7 +87,9 @@ def run(
             if now.tzinfo is None:
                 now = now.replace(tzinfo=tz)
         result = run_job(svc, JOBS[name], now=now, dry_run=dry_run, force_day=force)
-        console.print(f"{result.job} {result.period}: {result.status}, {len(result.messages)} message(s)")
+        console.print(
+            f"{result.job} {result.period}: {result.status}, {len(result.messages)} message(s)"
+        )
         if dry_run:
             for m in result.messages:
                 console.print(m.as_text(), markup=False, highlight=False)

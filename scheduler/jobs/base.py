@@ -91,9 +91,17 @@ def worker_id() -> str:
 Build = Callable[[Connection, Context], tuple[list[Message], dict[str, Any]]]
 
 
-def run_job(services: Services, job: ModuleType, *, now: datetime, dry_run: bool = False,
-            period_at: datetime | None = None, force_day: bool = False, by: str | None = None) -> JobResult:
-    """Run `job` as of `now` (aware); its period comes from `period_at` (the scheduled time) or `now`."""
+def run_job(
+    services: Services,
+    job: ModuleType,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    period_at: datetime | None = None,
+    force_day: bool = False,
+    by: str | None = None,
+) -> JobResult:
+    """Run `job` as of `now` (aware); its period is that of `period_at` (scheduled) or `now`."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     tz = services.settings.tz
@@ -109,8 +117,13 @@ def run_job(services: Services, job: ModuleType, *, now: datetime, dry_run: bool
         try:
             rpc.set_clock(conn, now)
             if not dry_run:
-                claimed = rpc.claim_job_run(conn, job=name, period=period, by=by or worker_id(),
-                                            summary={"as_of": now.isoformat()})
+                claimed = rpc.claim_job_run(
+                    conn,
+                    job=name,
+                    period=period,
+                    by=by or worker_id(),
+                    summary={"as_of": now.isoformat()},
+                )
                 if not claimed:
                     trans.rollback()
                     log.info("%s %s: already claimed, nothing to send", name, period)
@@ -121,14 +134,25 @@ def run_job(services: Services, job: ModuleType, *, now: datetime, dry_run: bool
                 return JobResult(name, period, "dry_run", messages, summary)
             real_now = datetime.now(UTC)
             for m in messages:
-                rpc.enqueue_outbox(conn, method=m.method, payload=m.payload,
-                                   dedupe_key=f"{name}:{period}:{m.recipient}", not_before=real_now)
+                rpc.enqueue_outbox(
+                    conn,
+                    method=m.method,
+                    payload=m.payload,
+                    dedupe_key=f"{name}:{period}:{m.recipient}",
+                    not_before=real_now,
+                )
             trans.commit()
         except BaseException:
             if trans.is_active:
                 trans.rollback()
             raise
-    log.info("%s %s: queued %d message(s) %s", name, period, len(messages), json.dumps(summary, default=str))
+    log.info(
+        "%s %s: queued %d message(s) %s",
+        name,
+        period,
+        len(messages),
+        json.dumps(summary, default=str),
+    )
     return JobResult(name, period, "queued", messages, summary)
 
 
@@ -137,8 +161,12 @@ def section(text_: str, *, case_ref: str | None = None) -> dict[str, Any]:
     """A mrkdwn line; with a case, a button that opens it (`/enforce case DF-n`)."""
     block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text_[:3000]}}
     if case_ref:
-        block["accessory"] = {"type": "button", "action_id": "open_case", "value": case_ref,
-                              "text": {"type": "plain_text", "text": "Open"}}
+        block["accessory"] = {
+            "type": "button",
+            "action_id": "open_case",
+            "value": case_ref,
+            "text": {"type": "plain_text", "text": "Open"},
+        }
     return block
 
 

@@ -57,10 +57,24 @@ class Item:
 
 def select_items(conn: Connection, *, now: datetime, since: datetime | None = None) -> list[Item]:
     """The digest lines for everyone, in reading order."""
-    rows = conn.execute(text("SELECT * FROM digest_items(:now, :since)"), {"now": now, "since": since})
-    return [Item(owner=r.owner, section=r.section, case_ref=r.case_ref, case_number=int(r.case_number),
-                 tier=int(r.tier), stage=r.stage, due_at=r.due_at, due_on=r.due_on, detail=r.detail,
-                 overdue_days=float(r.overdue_days) if r.overdue_days is not None else None) for r in rows]
+    rows = conn.execute(
+        text("SELECT * FROM digest_items(:now, :since)"), {"now": now, "since": since}
+    )
+    return [
+        Item(
+            owner=r.owner,
+            section=r.section,
+            case_ref=r.case_ref,
+            case_number=int(r.case_number),
+            tier=int(r.tier),
+            stage=r.stage,
+            due_at=r.due_at,
+            due_on=r.due_on,
+            detail=r.detail,
+            overdue_days=float(r.overdue_days) if r.overdue_days is not None else None,
+        )
+        for r in rows
+    ]
 
 
 def owner_message(owner: str, items: list[Item], day: date) -> Message:
@@ -80,10 +94,16 @@ def owner_message(owner: str, items: list[Item], day: date) -> Message:
             shown += 1
     if shown < len(items):
         blocks.append(context(f"…and {len(items) - shown} more: `/enforce mine` lists them all."))
-    summary = ", ".join(f"{sum(1 for i in items if i.section == k)} {t.lower()}"
-                        for k, t in SECTIONS.items() if any(i.section == k for i in items))
-    return Message(recipient=owner, method="chat.postMessage",
-                   payload={"channel": owner, "text": f"Enforcement digest: {summary}", "blocks": blocks})
+    summary = ", ".join(
+        f"{sum(1 for i in items if i.section == k)} {t.lower()}"
+        for k, t in SECTIONS.items()
+        if any(i.section == k for i in items)
+    )
+    return Message(
+        recipient=owner,
+        method="chat.postMessage",
+        payload={"channel": owner, "text": f"Enforcement digest: {summary}", "blocks": blocks},
+    )
 
 
 def rollup_message(channel: str, items: list[Item], day: date) -> Message:
@@ -92,24 +112,37 @@ def rollup_message(channel: str, items: list[Item], day: date) -> Message:
         counts[i.owner or UNASSIGNED][i.section] += 1
     blocks: list[dict[str, Any]] = [header(f"Digest roll-up by owner, {day:%a %d %b %Y}")]
     if not counts:
-        blocks.append(section("Nothing past due, no blockers past their ETA, no deadlines in the next "
-                              "3 business days."))
-    for owner, by_section in list(counts.items())[:MAX_BLOCKS - 2]:
+        blocks.append(
+            section(
+                "Nothing past due, no blockers past their ETA, no deadlines in the next "
+                "3 business days."
+            )
+        )
+    for owner, by_section in list(counts.items())[: MAX_BLOCKS - 2]:
         who = owner if owner == UNASSIGNED else f"<@{owner}>"
-        detail = ", ".join(f"{by_section[k]} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k))
+        detail = ", ".join(
+            f"{by_section[k]} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k)
+        )
         blocks.append(section(f"{who}: {detail}"))
     if len(counts) > MAX_BLOCKS - 2:
         blocks.append(context(f"…and {len(counts) - (MAX_BLOCKS - 2)} more owners."))
-    return Message(recipient="ops", method="chat.postMessage",
-                   payload={"channel": channel, "text": f"Digest roll-up: {len(items)} items, {len(counts)} owners",
-                            "blocks": blocks})
+    return Message(
+        recipient="ops",
+        method="chat.postMessage",
+        payload={
+            "channel": channel,
+            "text": f"Digest roll-up: {len(items)} items, {len(counts)} owners",
+            "blocks": blocks,
+        },
+    )
 
 
 def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]]:
     today = ctx.today
     local_now = periods.local(ctx.now, ctx.tz)
-    since = periods.at_local(periods.previous_business_day(today), local_now.timetz().replace(tzinfo=None),
-                             ctx.tz)
+    since = periods.at_local(
+        periods.previous_business_day(today), local_now.timetz().replace(tzinfo=None), ctx.tz
+    )
     items = select_items(conn, now=ctx.now, since=since)
     by_owner: dict[str, list[Item]] = defaultdict(list)
     for item in items:

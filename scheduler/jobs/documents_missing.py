@@ -19,13 +19,23 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     if not rows:
         return [], {"cases": 0}
     blocks: list[dict[str, Any]] = [header(f"Steps without their document: {len(rows)} cases")]
-    for r in rows[:MAX_BLOCKS - 2]:
+    for r in rows[: MAX_BLOCKS - 2]:
         owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
-        blocks.append(section(f"*{r.case_ref}* {r.steps} step(s) since {r.first_at:%Y-%m-%d} · owner {owner}",
-                              case_ref=r.case_ref))
+        blocks.append(
+            section(
+                f"*{r.case_ref}* {r.steps} step(s) since {r.first_at:%Y-%m-%d} · owner {owner}",
+                case_ref=r.case_ref,
+            )
+        )
     if len(rows) > MAX_BLOCKS - 2:
         blocks.append(context(f"…and {len(rows) - (MAX_BLOCKS - 2)} more."))
-    msg = Message(recipient="ops", method="chat.postMessage",
-                  payload={"channel": ctx.services.settings.dragonfly_ops_channel,
-                           "text": f"{len(rows)} cases have steps without their document", "blocks": blocks})
+    msg = Message(
+        recipient="ops",
+        method="chat.postMessage",
+        payload={
+            "channel": ctx.services.settings.dragonfly_ops_channel,
+            "text": f"{len(rows)} cases have steps without their document",
+            "blocks": blocks,
+        },
+    )
     return [msg], {"cases": len(rows)}

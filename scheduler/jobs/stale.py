@@ -23,14 +23,23 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     rows = select_stale(conn, now=ctx.now)
     if not rows:
         return [], {"cases": 0}
-    blocks: list[dict[str, Any]] = [header(f"Stale Tier 3 cases: {len(rows)} more than 7 days in one stage")]
-    for r in rows[:MAX_BLOCKS - 2]:
+    blocks: list[dict[str, Any]] = [
+        header(f"Stale Tier 3 cases: {len(rows)} more than 7 days in one stage")
+    ]
+    for r in rows[: MAX_BLOCKS - 2]:
         owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
-        blocks.append(section(f"*{r.case_ref}* {r.stage} for {r.dwell_days} days · owner {owner}",
-                              case_ref=r.case_ref))
+        blocks.append(
+            section(
+                f"*{r.case_ref}* {r.stage} for {r.dwell_days} days · owner {owner}",
+                case_ref=r.case_ref,
+            )
+        )
     if len(rows) > MAX_BLOCKS - 2:
         blocks.append(context(f"…and {len(rows) - (MAX_BLOCKS - 2)} more."))
     channel = ctx.services.settings.dragonfly_ops_channel
-    msg = Message(recipient="ops", method="chat.postMessage",
-                  payload={"channel": channel, "text": f"{len(rows)} stale Tier 3 cases", "blocks": blocks})
+    msg = Message(
+        recipient="ops",
+        method="chat.postMessage",
+        payload={"channel": channel, "text": f"{len(rows)} stale Tier 3 cases", "blocks": blocks},
+    )
     return [msg], {"cases": len(rows)}

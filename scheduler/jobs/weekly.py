@@ -33,18 +33,28 @@ def reported_week(today: date) -> date:
 
 
 def summary(conn: Connection, *, now: Any, week: date) -> dict[str, Any]:
-    return dict(conn.execute(text("SELECT weekly_summary(:now, :week)"), {"now": now, "week": week}).scalar_one())
+    return dict(
+        conn.execute(
+            text("SELECT weekly_summary(:now, :week)"), {"now": now, "week": week}
+        ).scalar_one()
+    )
 
 
 def recoveries_by_week(conn: Connection, *, last_week: date, weeks: int = CHART_WEEKS) -> list[Any]:
     first = last_week - timedelta(days=7 * (weeks - 1))
-    return list(conn.execute(text("SELECT * FROM weekly_recoveries(:first, :n)"), {"first": first, "n": weeks}))
+    return list(
+        conn.execute(
+            text("SELECT * FROM weekly_recoveries(:first, :n)"), {"first": first, "n": weeks}
+        )
+    )
 
 
 def audit_sample(conn: Connection, *, week: date, tz: Any) -> list[Any]:
     start = periods.at_local(week, time(0), tz)
     end = periods.at_local(week + timedelta(days=7), time(0), tz)
-    return list(conn.execute(text("SELECT * FROM audit_sample(:a, :b, 10)"), {"a": start, "b": end}))
+    return list(
+        conn.execute(text("SELECT * FROM audit_sample(:a, :b, 10)"), {"a": start, "b": end})
+    )
 
 
 def chart_png(rows: list[Any]) -> bytes:
@@ -80,34 +90,71 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     channel = ctx.services.settings.dragonfly_exec_channel
     plan = Decimal(str(s["month_plan"]))
     week_plan = next((Decimal(r.plan) for r in rows if r.week_start == week), Decimal(0))
-    tiers = "\n".join(f"Tier {t['tier']}: {t['cases']} cases, {money(t['balance'])}, "
-                      f"{t['sla_breaches']} SLA breaches" for t in s["tiers"]) or "No open cases."
-    dwell = "\n".join(f"{d['stage']}: median {d['median_days']} d, p90 {d['p90_days']} d ({d['cases']} cases)"
-                      for d in s["dwell"]) or "-"
-    pipeline = "\n".join(f"{p['kind']} / {p['state']}: {p['actions']} (avg {p['avg_age_days']} d, "
-                         f"oldest {p['max_age_days']} d)" for p in s["pipeline"][:40]) or "No open workflows."
+    tiers = (
+        "\n".join(
+            f"Tier {t['tier']}: {t['cases']} cases, {money(t['balance'])}, "
+            f"{t['sla_breaches']} SLA breaches"
+            for t in s["tiers"]
+        )
+        or "No open cases."
+    )
+    dwell = (
+        "\n".join(
+            f"{d['stage']}: median {d['median_days']} d, p90 {d['p90_days']} d ({d['cases']} cases)"
+            for d in s["dwell"]
+        )
+        or "-"
+    )
+    pipeline = (
+        "\n".join(
+            f"{p['kind']} / {p['state']}: {p['actions']} (avg {p['avg_age_days']} d, "
+            f"oldest {p['max_age_days']} d)"
+            for p in s["pipeline"][:40]
+        )
+        or "No open workflows."
+    )
     week_rec, mtd = Decimal(str(s["recovered_week"])), Decimal(str(s["recovered_mtd"]))
-    audit = "\n".join(f"{e.case_ref} {e.occurred_at:%Y-%m-%d} {e.kind} by {e.actor}: "
-                      f"document {'yes' if e.has_document else 'NO'}, note {'yes' if e.has_note else 'no'}"
-                      for e in sample) or "No events this week."
+    audit = (
+        "\n".join(
+            f"{e.case_ref} {e.occurred_at:%Y-%m-%d} {e.kind} by {e.actor}: "
+            f"document {'yes' if e.has_document else 'NO'}, note {'yes' if e.has_note else 'no'}"
+            for e in sample
+        )
+        or "No events this week."
+    )
     blocks = [
         header(f"Weekly summary, week of {week:%d %b %Y}"),
         section(f"*Open cases by tier*\n{tiers}\n*SLA breaches:* {s['sla_breaches']}"),
         section(f"*Stage dwell*\n{dwell}"),
         section(f"*Workflow pipeline*\n{pipeline}"),
-        section(f"*Recoveries*\nWeek: {money(week_rec)} vs plan {money(week_plan)} ({_pct(week_rec, week_plan)})\n"
-                f"Month to date ({s['month'][:7]}): {money(mtd)} vs plan {money(plan)} ({_pct(mtd, plan)})"),
+        section(
+            f"*Recoveries*\nWeek: {money(week_rec)} vs plan {money(week_plan)} "
+            f"({_pct(week_rec, week_plan)})\n"
+            f"Month to date ({s['month'][:7]}): {money(mtd)} vs plan {money(plan)} "
+            f"({_pct(mtd, plan)})"
+        ),
         section(f"*Quality audit sample*\n{audit}"),
     ]
     png = chart_png(rows)
-    text_ = (f"Weekly summary, week of {week}: recovered {money(week_rec)}, month to date {money(mtd)} "
-             f"of {money(plan)}; {s['sla_breaches']} SLA breaches")
+    text_ = (
+        f"Weekly summary, week of {week}: recovered {money(week_rec)}, month to date {money(mtd)} "
+        f"of {money(plan)}; {s['sla_breaches']} SLA breaches"
+    )
     messages = [
-        Message(recipient="exec", method="chat.postMessage",
-                payload={"channel": channel, "text": text_, "blocks": blocks}),
-        Message(recipient="exec-chart", method="files_upload_v2",
-                payload={"channel": channel, "filename": f"recoveries-{week}.png",
-                         "title": f"Recoveries vs plan, 12 weeks to {week + timedelta(days=6)}",
-                         "content_b64": base64.b64encode(png).decode()}),
+        Message(
+            recipient="exec",
+            method="chat.postMessage",
+            payload={"channel": channel, "text": text_, "blocks": blocks},
+        ),
+        Message(
+            recipient="exec-chart",
+            method="files_upload_v2",
+            payload={
+                "channel": channel,
+                "filename": f"recoveries-{week}.png",
+                "title": f"Recoveries vs plan, 12 weeks to {week + timedelta(days=6)}",
+                "content_b64": base64.b64encode(png).decode(),
+            },
+        ),
     ]
     return messages, {"week": week, "summary": s, "chart_bytes": len(png), "sample": len(sample)}

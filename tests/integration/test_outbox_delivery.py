@@ -25,8 +25,13 @@ def fake() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def slack_services(settings, db_url, fake) -> Iterator[Services]:  # type: ignore[no-untyped-def]
-    s = Services(settings=settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}),
-                 database_url=db_url, engine=db.make_engine(db_url))
+    s = Services(
+        settings=settings.model_copy(
+            update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}
+        ),
+        database_url=db_url,
+        engine=db.make_engine(db_url),
+    )
     yield s
     s.close()
 
@@ -46,7 +51,9 @@ def drain(services: Services, until: float = 10.0) -> int:
     while time.monotonic() < deadline:
         sent += outbox.deliver_due(services)
         with services.engine.connect() as conn:
-            if not conn.execute(text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")).scalar_one():
+            if not conn.execute(
+                text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")
+            ).scalar_one():
                 return sent
         time.sleep(0.1)
     return sent
@@ -67,16 +74,18 @@ def test_post_and_dm(slack_services, fake):  # type: ignore[no-untyped-def]
 
 def test_429_retry_after_is_respected_and_sent_once(slack_services, fake):  # type: ignore[no-untyped-def]
     fake.fail_next("chat.postMessage", 429, retry_after=2)
-    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "later"}, "t:429")
+    oid = enqueue(
+        slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "later"}, "t:429"
+    )
     assert outbox.deliver_due(slack_services) == 0
     r = row(slack_services, oid)
     assert r.status == "pending" and "429" in r.last_error
-    assert outbox.deliver_due(slack_services) == 0          # not due yet: no call made
+    assert outbox.deliver_due(slack_services) == 0  # not due yet: no call made
     assert len(fake.calls_to("chat.postMessage")) == 1
     assert drain(slack_services) == 1
     calls = fake.calls_to("chat.postMessage")
     assert len(calls) == 2
-    assert calls[1].at - calls[0].at >= 2.0                # the wait was respected
+    assert calls[1].at - calls[0].at >= 2.0  # the wait was respected
     assert row(slack_services, oid).status == "sent"
 
 
@@ -87,7 +96,9 @@ def test_500_backs_off_then_sent_once(slack_services, fake, monkeypatch):  # typ
     assert drain(slack_services) == 1
     calls = fake.calls_to("chat.postMessage")
     assert len(calls) == 3
-    assert calls[1].at - calls[0].at >= 0.4 and calls[2].at - calls[1].at >= 0.8   # 0.5 s, then 1 s (+-20%)
+    assert (
+        calls[1].at - calls[0].at >= 0.4 and calls[2].at - calls[1].at >= 0.8
+    )  # 0.5 s, then 1 s (+-20%)
     r = row(slack_services, oid)
     assert r.status == "sent" and r.attempts == 3
 
@@ -110,13 +121,18 @@ def test_network_error_retries(slack_services, fake, monkeypatch):  # type: igno
 
 
 def test_crash_after_claim_before_delivery_is_delivered_once_after_lease(slack_services, fake):  # type: ignore[no-untyped-def]
-    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "crash"}, "t:crash")
-    with rpc.transaction(slack_services.engine) as conn:   # a worker claims, then dies
+    oid = enqueue(
+        slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "crash"}, "t:crash"
+    )
+    with rpc.transaction(slack_services.engine) as conn:  # a worker claims, then dies
         assert len(list(conn.execute(text("SELECT * FROM claim_outbox(10, 1)")))) == 1
-    assert outbox.deliver_due(slack_services) == 0           # leased: nobody else takes it
+    assert outbox.deliver_due(slack_services) == 0  # leased: nobody else takes it
     time.sleep(1.2)
-    restarted = Services(settings=slack_services.settings, database_url=slack_services.database_url,
-                         engine=db.make_engine(slack_services.database_url))
+    restarted = Services(
+        settings=slack_services.settings,
+        database_url=slack_services.database_url,
+        engine=db.make_engine(slack_services.database_url),
+    )
     try:
         assert outbox.deliver_due(restarted) == 1
         assert outbox.deliver_due(restarted) == 0
@@ -130,8 +146,17 @@ def test_files_upload_v2_with_bytes(slack_services, fake):  # type: ignore[no-un
     import base64
 
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
-    enqueue(slack_services, "files_upload_v2", {"channel": "C0EXEC", "filename": "c.png", "title": "chart",
-                                                "content_b64": base64.b64encode(png).decode()}, "t:file")
+    enqueue(
+        slack_services,
+        "files_upload_v2",
+        {
+            "channel": "C0EXEC",
+            "filename": "c.png",
+            "title": "chart",
+            "content_b64": base64.b64encode(png).decode(),
+        },
+        "t:file",
+    )
     assert outbox.deliver_due(slack_services) == 1
     assert len(fake.calls_to("files.getUploadURLExternal")) == 1
     assert len(fake.calls_to("files.completeUploadExternal")) == 1

@@ -47,38 +47,85 @@ def book(engine, make_case):  # type: ignore[no-untyped-def]
     """A small book: two owners, tiers 1-3, blockers, workflows, a closed case, an unowned case."""
     refs = {}
     with at(engine, SEED) as conn:
-        for name, owner in [("A", "U0AAA"), ("B", "U0AAA"), ("C", "U0AAA"), ("D", "U0AAA"), ("E", "U0AAA"),
-                            ("F", "U0AAA"), ("G", "U0AAA"), ("H", "U0BBB"), ("I", None)]:
+        for name, owner in [
+            ("A", "U0AAA"),
+            ("B", "U0AAA"),
+            ("C", "U0AAA"),
+            ("D", "U0AAA"),
+            ("E", "U0AAA"),
+            ("F", "U0AAA"),
+            ("G", "U0AAA"),
+            ("H", "U0BBB"),
+            ("I", None),
+        ]:
             args = dict(owner=owner)
             from tests.conftest import judgment
 
-            refs[name] = str(rpc.create_enforcement_case(conn, **judgment(**args), as_of=None)["case_ref"])
+            refs[name] = str(
+                rpc.create_enforcement_case(conn, **judgment(**args), as_of=None)["case_ref"]
+            )
         until = SEED + timedelta(days=60)
-        rpc.set_tier_override(conn, case_ref=refs["A"], tier=3, reason="big", expires_at=until, actor="cli:test")
-        rpc.set_tier_override(conn, case_ref=refs["C"], tier=2, reason="mid", expires_at=until, actor="cli:test")
-        rpc.set_tier_override(conn, case_ref=refs["B"], tier=1, reason="low", expires_at=until, actor="cli:test")
-        rpc.set_tier_override(conn, case_ref=refs["H"], tier=1, reason="low", expires_at=until, actor="cli:test")
-        for key, when, what in [("A", "2026-11-28T09:00", "call the bank"), ("B", "2026-11-24T09:00", "chase"),
-                                ("C", "2026-11-30T09:00", "check docket"), ("G", "2026-11-23T09:00", "old"),
-                                ("H", "2026-11-27T09:00", "call marshal"), ("E", "2026-12-20T09:00", "later"),
-                                ("F", "2026-12-21T09:00", "later")]:
+        rpc.set_tier_override(
+            conn, case_ref=refs["A"], tier=3, reason="big", expires_at=until, actor="cli:test"
+        )
+        rpc.set_tier_override(
+            conn, case_ref=refs["C"], tier=2, reason="mid", expires_at=until, actor="cli:test"
+        )
+        rpc.set_tier_override(
+            conn, case_ref=refs["B"], tier=1, reason="low", expires_at=until, actor="cli:test"
+        )
+        rpc.set_tier_override(
+            conn, case_ref=refs["H"], tier=1, reason="low", expires_at=until, actor="cli:test"
+        )
+        for key, when, what in [
+            ("A", "2026-11-28T09:00", "call the bank"),
+            ("B", "2026-11-24T09:00", "chase"),
+            ("C", "2026-11-30T09:00", "check docket"),
+            ("G", "2026-11-23T09:00", "old"),
+            ("H", "2026-11-27T09:00", "call marshal"),
+            ("E", "2026-12-20T09:00", "later"),
+            ("F", "2026-12-21T09:00", "later"),
+        ]:
             rpc.set_next_action(conn, case_ref=refs[key], at=ny(when), what=what, actor="cli:test")
-        rpc.log_enforcement_blocker(conn, case_ref=refs["D"], kind="court", reason="motion pending",
-                                    eta=date(2026, 11, 25), actor="cli:test")
-        rpc.log_enforcement_blocker(conn, case_ref=refs["G"], kind="bank", reason="closed case blocker",
-                                    eta=date(2026, 11, 25), actor="cli:test")
-        # asset search: Tier 1, 10 days -> E due Thu 2026-12-03 (within 3 business days), F due 2026-12-07
-        e = rpc.queue_enforcement_action(conn, case_ref=refs["E"], kind="asset_search", actor="cli:test",
-                                         on=date(2026, 11, 23))
-        rpc.queue_enforcement_action(conn, case_ref=refs["F"], kind="asset_search", actor="cli:test",
-                                     on=date(2026, 11, 27))
-        rpc.queue_enforcement_action(conn, case_ref=refs["G"], kind="asset_search", actor="cli:test",
-                                     on=date(2026, 11, 20))
-        rpc.set_enforcement_stage(conn, case_ref=refs["G"], stage="closed", closing_reason="uncollectible",
-                                  actor="cli:test")
+        rpc.log_enforcement_blocker(
+            conn,
+            case_ref=refs["D"],
+            kind="court",
+            reason="motion pending",
+            eta=date(2026, 11, 25),
+            actor="cli:test",
+        )
+        rpc.log_enforcement_blocker(
+            conn,
+            case_ref=refs["G"],
+            kind="bank",
+            reason="closed case blocker",
+            eta=date(2026, 11, 25),
+            actor="cli:test",
+        )
+        # asset search, Tier 1, 10 days: E due Thu 2026-12-03 (within 3 business days),
+        # F due 2026-12-07 (beyond)
+        e = rpc.queue_enforcement_action(
+            conn, case_ref=refs["E"], kind="asset_search", actor="cli:test", on=date(2026, 11, 23)
+        )
+        rpc.queue_enforcement_action(
+            conn, case_ref=refs["F"], kind="asset_search", actor="cli:test", on=date(2026, 11, 27)
+        )
+        rpc.queue_enforcement_action(
+            conn, case_ref=refs["G"], kind="asset_search", actor="cli:test", on=date(2026, 11, 20)
+        )
+        rpc.set_enforcement_stage(
+            conn,
+            case_ref=refs["G"],
+            stage="closed",
+            closing_reason="uncollectible",
+            actor="cli:test",
+        )
         # imported history can leave an open case without a next action (no function clears one)
-        conn.execute(text("UPDATE enforcement_cases SET next_action_at = NULL WHERE case_ref = :r"),
-                     {"r": refs["I"]})
+        conn.execute(
+            text("UPDATE enforcement_cases SET next_action_at = NULL WHERE case_ref = :r"),
+            {"r": refs["I"]},
+        )
     refs["E_action"] = e["action_id"]
     return refs
 
@@ -90,13 +137,18 @@ def test_digest_content_and_order(services, book):  # type: ignore[no-untyped-de
     refs = {v: k for k, v in book.items() if isinstance(v, str)}
     aaa = [(i.section, refs[i.case_ref]) for i in items if i.owner == "U0AAA"]
     past_due = [k for s, k in aaa if s == "past_due"]
-    # Tier 3 and 2 first (A: 3 days overdue, C: 1 day), then the rest by how overdue (B 7 days, D 6 days)
+    # Tier 3 and 2 first (A: 3 days overdue, C: 1 day), then the rest by how overdue
+    # (B 7 days, D 6 days)
     assert past_due == ["A", "C", "B", "D"]
     assert [k for s, k in aaa if s == "blocker_eta"] == ["D"]
-    assert [k for s, k in aaa if s == "deadline"] == ["E"]            # F's deadline is beyond 3 business days
-    assert "G" not in {k for _, k in aaa}                            # closed: nothing at all
-    assert [(i.section, refs[i.case_ref]) for i in items if i.owner == "U0BBB"] == [("past_due", "H")]
-    assert [(i.section, refs[i.case_ref]) for i in items if i.owner is None] == [("no_next_action", "I")]
+    assert [k for s, k in aaa if s == "deadline"] == ["E"]  # F's deadline is beyond 3 business days
+    assert "G" not in {k for _, k in aaa}  # closed: nothing at all
+    assert [(i.section, refs[i.case_ref]) for i in items if i.owner == "U0BBB"] == [
+        ("past_due", "H")
+    ]
+    assert [(i.section, refs[i.case_ref]) for i in items if i.owner is None] == [
+        ("no_next_action", "I")
+    ]
     deadline = next(i for i in items if i.section == "deadline")
     assert deadline.due_on == date(2026, 12, 3)
 
@@ -131,7 +183,9 @@ def test_dry_run_prints_and_records_nothing(services, book):  # type: ignore[no-
         assert conn.execute(text("SELECT count(*) FROM v_job_runs")).scalar_one() == 0
 
 
-@pytest.mark.parametrize("day", ["2026-11-26", "2026-11-28", "2026-11-29"])  # Thanksgiving, Sat, Sun
+@pytest.mark.parametrize(
+    "day", ["2026-11-26", "2026-11-28", "2026-11-29"]
+)  # Thanksgiving, Sat, Sun
 def test_business_day_skipping(services, day):  # type: ignore[no-untyped-def]
     result = run_job(services, digest, now=ny(f"{day}T08:30"))
     assert result.status == "not_business_day"
@@ -140,18 +194,33 @@ def test_business_day_skipping(services, day):  # type: ignore[no-untyped-def]
 
 
 def test_lincolns_birthday_is_a_holiday_but_susan_b_anthony_day_is_not(services):  # type: ignore[no-untyped-def]
-    assert run_job(services, digest, now=ny("2027-02-12T08:30")).status == "not_business_day"  # Lincoln, Fri
-    assert run_job(services, digest, now=ny("2027-02-15T08:30")).status == "not_business_day"  # Washington
+    assert (
+        run_job(services, digest, now=ny("2027-02-12T08:30")).status == "not_business_day"
+    )  # Lincoln, Fri
+    assert (
+        run_job(services, digest, now=ny("2027-02-15T08:30")).status == "not_business_day"
+    )  # Washington
     assert run_job(services, digest, now=ny("2027-02-16T08:30")).status == "queued"
 
 
-@pytest.mark.parametrize(("before", "expected_utc"), [
-    ("2026-03-06T12:00", "2026-03-09T12:30"),   # DST began Sunday 2026-03-08: 08:30 EDT = 12:30 UTC
-    ("2026-10-30T12:00", "2026-11-02T13:30"),   # DST ended Sunday 2026-11-01: 08:30 EST = 13:30 UTC
-])
+@pytest.mark.parametrize(
+    ("before", "expected_utc"),
+    [
+        (
+            "2026-03-06T12:00",
+            "2026-03-09T12:30",
+        ),  # DST began Sunday 2026-03-08: 08:30 EDT = 12:30 UTC
+        (
+            "2026-10-30T12:00",
+            "2026-11-02T13:30",
+        ),  # DST ended Sunday 2026-11-01: 08:30 EST = 13:30 UTC
+    ],
+)
 def test_dst_change_weeks(services, before, expected_utc):  # type: ignore[no-untyped-def]
     planned = {p.name: p for p in plan(services, ny(before))}
-    assert planned["digest"].next_run.astimezone(UTC) == datetime.fromisoformat(expected_utc).replace(tzinfo=UTC)
+    assert planned["digest"].next_run.astimezone(UTC) == datetime.fromisoformat(
+        expected_utc
+    ).replace(tzinfo=UTC)
     # the period is the local date, also late in the evening when UTC is already the next day
     late = ny(before).replace(hour=23, minute=30)
     assert periods.period_key(periods.DAILY, late, NY) == late.date().isoformat()
@@ -172,11 +241,11 @@ def test_nightly_fires_once_on_spring_forward_night(services):  # type: ignore[n
 
 def test_catch_up_within_grace_and_skip_after(services, book, caplog):  # type: ignore[no-untyped-def]
     caplog.set_level("INFO")
-    results = catch_up(services, ny("2026-12-01T11:00"))           # 2.5 h after 08:30: within 3 h
+    results = catch_up(services, ny("2026-12-01T11:00"))  # 2.5 h after 08:30: within 3 h
     assert {r.job: r.status for r in results}["digest"] == "queued"
     assert catch_up(services, ny("2026-12-01T11:10"))[0].status in ("already_claimed", "queued")
     caplog.clear()
-    results = catch_up(services, ny("2026-12-02T11:45"))           # 3 h 15 min late: skipped
+    results = catch_up(services, ny("2026-12-02T11:45"))  # 3 h 15 min late: skipped
     assert "digest" not in {r.job for r in results}
     assert any("skipped digest 2026-12-02" in r.getMessage() for r in caplog.records)
 

@@ -37,9 +37,13 @@ def fake() -> Iterator[FakeSlack]:
 
 
 def make_services(settings, db_url, fake) -> Services:  # type: ignore[no-untyped-def]
-    return Services(settings=settings.model_copy(update={"slack_bot_token": BOT_TOKEN,
-                                                         "slack_api_url": fake.api_url}),
-                    database_url=db_url, engine=db.make_engine(db_url))
+    return Services(
+        settings=settings.model_copy(
+            update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}
+        ),
+        database_url=db_url,
+        engine=db.make_engine(db_url),
+    )
 
 
 @pytest.fixture
@@ -50,10 +54,21 @@ def seeded(engine):  # type: ignore[no-untyped-def]
         for i in range(6):
             ref = rpc.create_enforcement_case(conn, **judgment(owner=f"U0OWN{i % 3}"))["case_ref"]
             if i % 2 == 0:
-                rpc.set_tier_override(conn, case_ref=ref, tier=3, reason="priority", actor="cli:test",
-                                      expires_at=seed + timedelta(days=80))
-            rpc.set_next_action(conn, case_ref=ref, at=seed + timedelta(days=i + 1), what=f"step {i}",
-                                actor="cli:test")
+                rpc.set_tier_override(
+                    conn,
+                    case_ref=ref,
+                    tier=3,
+                    reason="priority",
+                    actor="cli:test",
+                    expires_at=seed + timedelta(days=80),
+                )
+            rpc.set_next_action(
+                conn,
+                case_ref=ref,
+                at=seed + timedelta(days=i + 1),
+                what=f"step {i}",
+                actor="cli:test",
+            )
         rpc.set_recovery_plan(conn, month=date(2026, 12, 1), amount=10000, actor="cli:test")
 
 
@@ -65,7 +80,7 @@ def drain(services: Services, stop: threading.Event) -> None:
 
 def test_two_schedulers_several_periods_each_message_once(settings, db_url, fake, seeded):  # type: ignore[no-untyped-def]
     a, b = make_services(settings, db_url, fake), make_services(settings, db_url, fake)
-    times = [ny(f"2026-12-{d:02d}T09:05") for d in (7, 8, 9, 10, 11)]   # Mon..Fri
+    times = [ny(f"2026-12-{d:02d}T09:05") for d in (7, 8, 9, 10, 11)]  # Mon..Fri
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
     stop = threading.Event()
@@ -93,7 +108,9 @@ def test_two_schedulers_several_periods_each_message_once(settings, db_url, fake
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with a.engine.connect() as conn:
-            if not conn.execute(text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")).scalar_one():
+            if not conn.execute(
+                text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")
+            ).scalar_one():
                 break
         time.sleep(0.1)
     stop.set()
@@ -111,31 +128,42 @@ def test_two_schedulers_several_periods_each_message_once(settings, db_url, fake
     assert len(posts) == sum(r.method == "chat.postMessage" for r in rows)
     assert len(uploads) == sum(r.method == "files_upload_v2" for r in rows) == 1
     # each message (channel + text + period) exactly once
-    sent = Counter((c.params["channel"], c.params.get("text"), str(c.params.get("blocks"))[:200]) for c in posts)
+    sent = Counter(
+        (c.params["channel"], c.params.get("text"), str(c.params.get("blocks"))[:200])
+        for c in posts
+    )
     assert max(sent.values()) == 1
     digests = [r for r in rows if r.dedupe_key.startswith("digest:")]
-    assert len(digests) == 5 * 4          # 3 owners + the ops roll-up, each business day
+    assert len(digests) == 5 * 4  # 3 owners + the ops roll-up, each business day
     a.close()
     b.close()
 
 
-def test_crash_between_claim_and_delivery_is_delivered_after_restart_once(settings, db_url, fake, seeded):  # type: ignore[no-untyped-def]
+def test_crash_between_claim_and_delivery_is_delivered_after_restart_once(
+    settings, db_url, fake, seeded
+):  # type: ignore[no-untyped-def]
     first = make_services(settings, db_url, fake)
-    result = run_job(first, digest, now=ny("2026-12-08T08:30"))   # claim + enqueue committed ...
+    result = run_job(first, digest, now=ny("2026-12-08T08:30"))  # claim + enqueue committed ...
     assert result.status == "queued"
-    first.close()                                                  # ... and the process dies
+    first.close()  # ... and the process dies
     assert fake.calls_to("chat.postMessage") == []
     restarted = make_services(settings, db_url, fake)
     try:
-        assert all(r.job != "digest" or r.status == "already_claimed"
-                   for r in catch_up(restarted, ny("2026-12-08T08:45")))
+        assert all(
+            r.job != "digest" or r.status == "already_claimed"
+            for r in catch_up(restarted, ny("2026-12-08T08:45"))
+        )
         total = 0
         for _ in range(5):
             total += outbox.deliver_due(restarted)
         with restarted.engine.connect() as conn:
             rows = list(conn.execute(text("SELECT dedupe_key, method, status FROM v_outbox")))
         assert total == len(rows) and all(r.status == "sent" for r in rows)
-        assert sum(r.dedupe_key.startswith("digest:2026-12-08:") for r in rows) == len(result.messages)
-        assert len(fake.calls_to("chat.postMessage")) == sum(r.method == "chat.postMessage" for r in rows)
+        assert sum(r.dedupe_key.startswith("digest:2026-12-08:") for r in rows) == len(
+            result.messages
+        )
+        assert len(fake.calls_to("chat.postMessage")) == sum(
+            r.method == "chat.postMessage" for r in rows
+        )
     finally:
         restarted.close()

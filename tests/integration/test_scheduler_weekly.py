@@ -19,7 +19,7 @@ from scheduler.jobs.base import run_job
 from tests.conftest import judgment
 
 NY = ZoneInfo("America/New_York")
-RUN = datetime(2026, 12, 7, 9, 0, tzinfo=NY)   # Monday: reports Mon 2026-11-30 .. Sun 2026-12-06
+RUN = datetime(2026, 12, 7, 9, 0, tzinfo=NY)  # Monday: reports Mon 2026-11-30 .. Sun 2026-12-06
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -38,32 +38,56 @@ def book(engine):  # type: ignore[no-untyped-def]
     with rpc.transaction(engine) as conn:
         rpc.set_clock(conn, seed)
         for i in range(8):
-            ref = rpc.create_enforcement_case(conn, **judgment(principal=Decimal(5000 + 7000 * i),
-                                                               owner=f"U0W{i % 2}"))["case_ref"]
+            ref = rpc.create_enforcement_case(
+                conn, **judgment(principal=Decimal(5000 + 7000 * i), owner=f"U0W{i % 2}")
+            )["case_ref"]
             refs.append(ref)
             if i % 3 == 0:
-                rpc.set_tier_override(conn, case_ref=ref, tier=3, reason="r", actor="cli:test",
-                                      expires_at=seed + timedelta(days=89))
+                rpc.set_tier_override(
+                    conn,
+                    case_ref=ref,
+                    tier=3,
+                    reason="r",
+                    actor="cli:test",
+                    expires_at=seed + timedelta(days=89),
+                )
         rpc.queue_enforcement_action(conn, case_ref=refs[1], kind="asset_search", actor="cli:test")
         rpc.queue_enforcement_action(conn, case_ref=refs[2], kind="asset_search", actor="cli:test")
     for i, ref in enumerate(refs[:5]):
         with rpc.transaction(engine) as conn:
             rpc.set_clock(conn, seed + timedelta(days=5 + i * 3))
             rpc.set_enforcement_stage(conn, case_ref=ref, stage="discovery", actor="cli:test")
-    payments = [(0, "2026-11-28", "100.00"), (1, "2026-11-30", "250.00"), (2, "2026-12-02", "300.50"),
-                (3, "2026-12-06", "49.50"), (4, "2026-12-07", "999.00"), (5, "2026-10-15", "10.00")]
+    payments = [
+        (0, "2026-11-28", "100.00"),
+        (1, "2026-11-30", "250.00"),
+        (2, "2026-12-02", "300.50"),
+        (3, "2026-12-06", "49.50"),
+        (4, "2026-12-07", "999.00"),
+        (5, "2026-10-15", "10.00"),
+    ]
     for n, (i, day, amount) in enumerate(payments):
         with rpc.transaction(engine) as conn:
             rpc.set_clock(conn, datetime.fromisoformat(day).replace(hour=12, tzinfo=NY))
-            rpc.record_enforcement_payment(conn, case_ref=refs[i], amount=Decimal(amount), kind="direct",
-                                           idempotency_key=f"p{n}", actor="cli:test",
-                                           received_on=date.fromisoformat(day))
+            rpc.record_enforcement_payment(
+                conn,
+                case_ref=refs[i],
+                amount=Decimal(amount),
+                kind="direct",
+                idempotency_key=f"p{n}",
+                actor="cli:test",
+                received_on=date.fromisoformat(day),
+            )
     with rpc.transaction(engine) as conn:
         rpc.set_clock(conn, datetime(2026, 12, 6, 12, tzinfo=NY))
-        rpc.set_enforcement_stage(conn, case_ref=refs[7], stage="closed", closing_reason="uncollectible",
-                                  actor="cli:test")
-        rpc.set_recovery_plan(conn, month=date(2026, 12, 1), amount=Decimal("31000"), actor="cli:test")
-        rpc.set_recovery_plan(conn, month=date(2026, 11, 1), amount=Decimal("30000"), actor="cli:test")
+        rpc.set_enforcement_stage(
+            conn, case_ref=refs[7], stage="closed", closing_reason="uncollectible", actor="cli:test"
+        )
+        rpc.set_recovery_plan(
+            conn, month=date(2026, 12, 1), amount=Decimal("31000"), actor="cli:test"
+        )
+        rpc.set_recovery_plan(
+            conn, month=date(2026, 11, 1), amount=Decimal("30000"), actor="cli:test"
+        )
     return refs
 
 
@@ -73,20 +97,45 @@ def test_weekly_numbers_match_independent_sql(services, book):  # type: ignore[n
     s = result.summary["summary"]
     with services.engine.connect() as conn:
         rpc.set_clock(conn, RUN)
-        tiers = {r.tier: (r.n, r.bal) for r in conn.execute(text(
-            "SELECT tier, count(*) AS n, sum(balance) AS bal FROM v_enforcement_cases WHERE status = 'open' "
-            "GROUP BY tier"))}
-        breaches = conn.execute(text(
-            "SELECT count(*) FROM v_enforcement_cases WHERE status = 'open' AND sla_breached")).scalar_one()
-        week = conn.execute(text("SELECT coalesce(sum(gross), 0) FROM v_payments "
-                                 "WHERE received_on >= '2026-11-30' AND received_on < '2026-12-07'")).scalar_one()
-        mtd = conn.execute(text("SELECT coalesce(sum(gross), 0) FROM v_payments "
-                                "WHERE received_on >= '2026-12-01' AND received_on <= '2026-12-06'")).scalar_one()
+        tiers = {
+            r.tier: (r.n, r.bal)
+            for r in conn.execute(
+                text(
+                    "SELECT tier, count(*) AS n, sum(balance) AS bal FROM v_enforcement_cases"
+                    " WHERE status = 'open' "
+                    "GROUP BY tier"
+                )
+            )
+        }
+        breaches = conn.execute(
+            text("SELECT count(*) FROM v_enforcement_cases WHERE status = 'open' AND sla_breached")
+        ).scalar_one()
+        week = conn.execute(
+            text(
+                "SELECT coalesce(sum(gross), 0) FROM v_payments "
+                "WHERE received_on >= '2026-11-30' AND received_on < '2026-12-07'"
+            )
+        ).scalar_one()
+        mtd = conn.execute(
+            text(
+                "SELECT coalesce(sum(gross), 0) FROM v_payments "
+                "WHERE received_on >= '2026-12-01' AND received_on <= '2026-12-06'"
+            )
+        ).scalar_one()
         dwell = {}
-        for r in conn.execute(text("SELECT stage, dwell_days FROM v_enforcement_cases WHERE status = 'open'")):
+        for r in conn.execute(
+            text("SELECT stage, dwell_days FROM v_enforcement_cases WHERE status = 'open'")
+        ):
             dwell.setdefault(r.stage, []).append(float(r.dwell_days))
-        pipeline = {(r.kind, r.state): r.n for r in conn.execute(text(
-            "SELECT kind, state, count(*) AS n FROM v_enforcement_actions WHERE is_open GROUP BY kind, state"))}
+        pipeline = {
+            (r.kind, r.state): r.n
+            for r in conn.execute(
+                text(
+                    "SELECT kind, state, count(*) AS n FROM v_enforcement_actions"
+                    " WHERE is_open GROUP BY kind, state"
+                )
+            )
+        }
     assert {t["tier"]: (t["cases"], Decimal(str(t["balance"]))) for t in s["tiers"]} == tiers
     assert s["sla_breaches"] == breaches
     assert Decimal(str(s["recovered_week"])) == week == Decimal("600.00")
@@ -96,7 +145,11 @@ def test_weekly_numbers_match_independent_sql(services, book):  # type: ignore[n
         values = dwell[d["stage"]]
         assert d["cases"] == len(values)
         assert abs(float(d["median_days"]) - statistics.median(values)) <= 0.1
-        p90 = statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) > 1 else values[0]
+        p90 = (
+            statistics.quantiles(values, n=10, method="inclusive")[8]
+            if len(values) > 1
+            else values[0]
+        )
         assert abs(float(d["p90_days"]) - p90) <= 0.1
     assert {(p["kind"], p["state"]): p["actions"] for p in s["pipeline"]} == pipeline
     text_ = result.messages[0].as_text()
@@ -107,7 +160,10 @@ def test_chart_is_png_of_expected_size_and_uploaded(services, book):  # type: ig
     result = run_job(services, weekly, now=RUN)
     chart = next(m for m in result.messages if m.method == "files_upload_v2")
     png = base64.b64decode(chart.payload["content_b64"])
-    assert png_size(png) == (weekly.CHART_SIZE_IN[0] * weekly.CHART_DPI, weekly.CHART_SIZE_IN[1] * weekly.CHART_DPI)
+    assert png_size(png) == (
+        weekly.CHART_SIZE_IN[0] * weekly.CHART_DPI,
+        weekly.CHART_SIZE_IN[1] * weekly.CHART_DPI,
+    )
     assert png.endswith(b"IEND\xaeB`\x82")
     with services.engine.connect() as conn:
         rows = list(conn.execute(text("SELECT * FROM weekly_recoveries('2026-11-30', 1)")))
@@ -120,13 +176,19 @@ def test_nightly_records_each_deadline_warning_once(services, make_case, engine)
     ref = make_case(owner="U0N1")
     with rpc.transaction(engine) as conn:
         rpc.set_clock(conn, datetime(2026, 11, 2, 10, tzinfo=NY))
-        action = rpc.queue_enforcement_action(conn, case_ref=ref, kind="asset_search", actor="cli:test",
-                                              on=date(2026, 11, 2))
+        action = rpc.queue_enforcement_action(
+            conn, case_ref=ref, kind="asset_search", actor="cli:test", on=date(2026, 11, 2)
+        )
     first = run_job(services, nightly, now=datetime(2026, 11, 20, 2, 0, tzinfo=NY))
     assert first.summary["warnings"] == 1
     again = run_job(services, nightly, now=datetime(2026, 11, 21, 2, 0, tzinfo=NY))
     assert again.status == "queued" and again.summary["warnings"] == 0
     with engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM v_enforcement_timeline WHERE kind = 'deadline_warning'"
-                              " AND action_id = :a"), {"a": action["action_id"]}).scalar_one()
+        n = conn.execute(
+            text(
+                "SELECT count(*) FROM v_enforcement_timeline WHERE kind = 'deadline_warning'"
+                " AND action_id = :a"
+            ),
+            {"a": action["action_id"]},
+        ).scalar_one()
     assert n == 1
