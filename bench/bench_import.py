@@ -27,11 +27,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dragonfly import db, importer  # noqa: E402
 
-COUNTIES = ["Kings", "Queens", "New York", "Bronx", "Richmond", "Nassau", "Suffolk", "Erie", "Monroe", "Albany"]
+COUNTIES = [
+    "Kings",
+    "Queens",
+    "New York",
+    "Bronx",
+    "Richmond",
+    "Nassau",
+    "Suffolk",
+    "Erie",
+    "Monroe",
+    "Albany",
+]
 COURTS = ["Civil Court of the City of New York", "Supreme Court", "District Court"]
 
 FLOOR_TABLE = """CREATE TABLE bench_floor (
-    plaintiff_name text, debtor_name text, debtor_type text, court text, county text, index_number text,
+    plaintiff_name text, debtor_name text, debtor_type text, court text, county text,
+    index_number text,
     entered_on date, principal numeric(14,2), costs numeric(14,2), consumer_debt boolean,
     owner_slack_id text, external_ref text)"""
 
@@ -44,19 +56,29 @@ def server_url() -> str:
 
 
 def generate(path: Path, rows: int, seed: int = 6) -> None:
-    """ROWS valid, distinct judgments; 500 plaintiffs; plain amounts (the typed floor must read them)."""
+    """Valid, distinct judgments; 500 plaintiffs; plain amounts (the typed floor reads them)."""
     rnd = random.Random(seed)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(importer.JUDGMENT_COLUMNS)
         for i in range(rows):
             principal = rnd.randint(100_00, 250_000_00)
-            w.writerow([
-                f"Plaintiff {i % 500} LLC", f"Debtor {i}, {rnd.choice(['Jr.', 'Sr.', 'Inc.'])}",
-                "business" if i % 3 == 0 else "person", COURTS[i % len(COURTS)], COUNTIES[i % len(COUNTIES)],
-                f"{100000 + i}/{10 + i % 15}", f"20{10 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                f"{principal // 100}.{principal % 100:02d}", f"{rnd.randint(0, 900)}.00",
-                "true" if i % 4 == 0 else "false", f"U0OWN{i % 9}", f"EXT-{i}"])
+            w.writerow(
+                [
+                    f"Plaintiff {i % 500} LLC",
+                    f"Debtor {i}, {rnd.choice(['Jr.', 'Sr.', 'Inc.'])}",
+                    "business" if i % 3 == 0 else "person",
+                    COURTS[i % len(COURTS)],
+                    COUNTIES[i % len(COUNTIES)],
+                    f"{100000 + i}/{10 + i % 15}",
+                    f"20{10 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    f"{principal // 100}.{principal % 100:02d}",
+                    f"{rnd.randint(0, 900)}.00",
+                    "true" if i % 4 == 0 else "false",
+                    f"U0OWN{i % 9}",
+                    f"EXT-{i}",
+                ]
+            )
 
 
 def floor(url: str, path: Path) -> float:
@@ -64,8 +86,10 @@ def floor(url: str, path: Path) -> float:
         conn.execute(FLOOR_TABLE)
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor().copy("COPY bench_floor FROM STDIN (FORMAT csv, HEADER true)") as copy, \
-                path.open("rb") as f:
+        with (
+            conn.cursor().copy("COPY bench_floor FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as f,
+        ):
             while chunk := f.read(1 << 20):
                 copy.write(chunk)
         conn.commit()
@@ -94,22 +118,37 @@ def main() -> int:
             generate(path, args.rows)
             size = path.stat().st_size
             floor_s = floor(url, path)
-            report = importer.import_judgments(url=url, path=path, actor="cli:bench", source="bench",
-                                               batch_size=args.batch_size)
+            report = importer.import_judgments(
+                url=url, path=path, actor="cli:bench", source="bench", batch_size=args.batch_size
+            )
             import_s = report.seconds
             again = importer.import_judgments(url=url, path=path, actor="cli:bench", source="bench")
-        assert report.created == args.rows and not report.problems, (report.created, report.problems[:3])
+        assert report.created == args.rows and not report.problems, (
+            report.created,
+            report.problems[:3],
+        )
         assert again.created == 0 and again.present == args.rows
         floor_rate, import_rate = args.rows / floor_s, args.rows / import_s
         ratio = import_rate / floor_rate
         print(f"rows: {args.rows:,} ({size / 1e6:.1f} MB CSV), batch size {args.batch_size:,}")
-        print(f"(a) floor, raw COPY into a bare table: {floor_s:8.2f} s  {floor_rate:12,.0f} rows/s")
-        print(f"(b) full import (cases + events):      {import_s:8.2f} s  {import_rate:12,.0f} rows/s")
-        print(f"ratio (b)/(a): {ratio:.3f}   target >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'}")
-        print(f"100k-row time target (< 60 s): "
-              f"{'met' if import_s / args.rows * 100_000 < 60 else 'NOT met'} "
-              f"({import_s / args.rows * 100_000:.1f} s per 100k)")
-        print(f"re-import of the same file: {again.seconds:.2f} s, {again.present:,} already present, 0 created")
+        print(
+            f"(a) floor, raw COPY into a bare table: {floor_s:8.2f} s  {floor_rate:12,.0f} rows/s"
+        )
+        print(
+            f"(b) full import (cases + events):      {import_s:8.2f} s  {import_rate:12,.0f} rows/s"
+        )
+        print(
+            f"ratio (b)/(a): {ratio:.3f}   target >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'}"
+        )
+        print(
+            f"100k-row time target (< 60 s): "
+            f"{'met' if import_s / args.rows * 100_000 < 60 else 'NOT met'} "
+            f"({import_s / args.rows * 100_000:.1f} s per 100k)"
+        )
+        print(
+            f"re-import of the same file: {again.seconds:.2f} s, "
+            f"{again.present:,} already present, 0 created"
+        )
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -31,7 +31,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from dragonfly import db
 from dragonfly.errors import DomainError, from_sqlstate
@@ -48,21 +48,43 @@ are case-insensitive (spaces count as underscores), in any order; extra columns 
     debtor_name      yes       text
     debtor_type      yes       person | business (any case)
     court            yes       text, e.g. Civil Court of the City of New York
-    county           yes       a New York county: Kings, New York, Queens, St. Lawrence, ... (any case)
-    index_number     yes       e.g. 54925/19 or CV-012345-23 (up to 4 letters, 1-7 digits, / or -, 2-4 digits)
+    county           yes       a New York county: Kings, New York, Queens, St. Lawrence, ...
+                               (any case)
+    index_number     yes       e.g. 54925/19 or CV-012345-23: up to 4 letters, 1-7 digits,
+                               / or -, 2-4 digits
     entered_on       yes       YYYY-MM-DD, a real date, not in the future (2023-02-30 is refused)
     principal        yes       more than zero, at most two decimals: 1234.50, 1,234.50 or $1,234.50;
                                thousands separators only in groups of three (12,34.5 is refused)
     costs            no        same format, zero or more; empty or absent column = 0
-    consumer_debt    no        true/false (also yes/no, y/n, t/f, 1/0); empty or absent column = false
+    consumer_debt    no        true/false (also yes/no, y/n, t/f, 1/0); empty or absent = false
     owner_slack_id   no        Slack user id, e.g. U0123ABCD; empty = the --owner option, else none
     external_ref     no        text (the client's own reference)
 """
 
-JUDGMENT_COLUMNS = ("plaintiff_name", "debtor_name", "debtor_type", "court", "county", "index_number",
-                    "entered_on", "principal", "costs", "consumer_debt", "owner_slack_id", "external_ref")
-JUDGMENT_REQUIRED = ("plaintiff_name", "debtor_name", "debtor_type", "court", "county", "index_number",
-                     "entered_on", "principal")
+JUDGMENT_COLUMNS = (
+    "plaintiff_name",
+    "debtor_name",
+    "debtor_type",
+    "court",
+    "county",
+    "index_number",
+    "entered_on",
+    "principal",
+    "costs",
+    "consumer_debt",
+    "owner_slack_id",
+    "external_ref",
+)
+JUDGMENT_REQUIRED = (
+    "plaintiff_name",
+    "debtor_name",
+    "debtor_type",
+    "court",
+    "county",
+    "index_number",
+    "entered_on",
+    "principal",
+)
 PLAINTIFF_COLUMNS = ("name", "contact", "external_ref")
 PLAINTIFF_REQUIRED = ("name",)
 
@@ -114,6 +136,7 @@ class ImportReport:
 
 # ---------------------------------------------------------------- reading files
 
+
 def _norm_header(name: Any) -> str:
     return "_".join(str(name or "").strip().lower().split())
 
@@ -125,7 +148,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(sep=" ")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
@@ -147,10 +174,14 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                     if fields and any(fields):
                         yield line, fields
             except csv.Error as exc:
-                raise ImportFileError(f"{path.name}: line {reader.line_num}: not valid CSV ({exc})") from None
+                raise ImportFileError(
+                    f"{path.name}: line {reader.line_num}: not valid CSV ({exc})"
+                ) from None
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                              "save it as 'CSV UTF-8' and try again") from None
+        raise ImportFileError(
+            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "save it as 'CSV UTF-8' and try again"
+        ) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -174,7 +205,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Rows of a .csv or .xlsx file as (line number, fields); refuses 0-byte and unreadable files."""
+    """Rows of a .csv or .xlsx file as (line, fields); refuses 0-byte and unreadable files."""
     if not path.is_file():
         raise ImportFileError(f"{path} does not exist or is not a file")
     if path.stat().st_size == 0:
@@ -182,12 +213,15 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _xlsx_rows(path)
     if path.suffix.lower() == ".xls":
-        raise ImportFileError(f"{path.name}: old .xls workbooks are not read; save it as .xlsx or CSV")
+        raise ImportFileError(
+            f"{path.name}: old .xls workbooks are not read; save it as .xlsx or CSV"
+        )
     return _csv_rows(path)
 
 
-def _header_map(header: list[str], columns: tuple[str, ...], required: tuple[str, ...],
-                name: str) -> list[int | None]:
+def _header_map(
+    header: list[str], columns: tuple[str, ...], required: tuple[str, ...], name: str
+) -> list[int | None]:
     """For each known column, its index in the file (None when absent); refuses bad headers."""
     names = [_norm_header(h) for h in header]
     seen: dict[str, int] = {}
@@ -198,9 +232,11 @@ def _header_map(header: list[str], columns: tuple[str, ...], required: tuple[str
     missing = [c for c in required if c not in seen]
     if missing:
         raise ImportFileError(
-            f"{name}: line 1: required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)} "
+            f"{name}: line 1: required column{'s' if len(missing) > 1 else ''} missing: "
+            f"{', '.join(missing)} "
             f"(the header has: {', '.join(n for n in names if n) or 'nothing'}). "
-            f"Expected columns: {', '.join(columns)}")
+            f"Expected columns: {', '.join(columns)}"
+        )
     return [seen.get(c) for c in columns]
 
 
@@ -217,15 +253,30 @@ def count_lines(path: Path) -> int | None:
 
 # ---------------------------------------------------------------- staging
 
-_STAGE_JUDGMENTS = ("CREATE TEMP TABLE df_import_judgments (line integer NOT NULL, "
-                    + ", ".join(f"{c} text" for c in JUDGMENT_COLUMNS) + ")")
-_STAGE_PLAINTIFFS = ("CREATE TEMP TABLE df_import_plaintiffs (line integer NOT NULL, "
-                     + ", ".join(f"{c} text" for c in PLAINTIFF_COLUMNS) + ")")
+_STAGE_JUDGMENTS = (
+    "CREATE TEMP TABLE df_import_judgments (line integer NOT NULL, "
+    + ", ".join(f"{c} text" for c in JUDGMENT_COLUMNS)
+    + ")"
+)
+_STAGE_PLAINTIFFS = (
+    "CREATE TEMP TABLE df_import_plaintiffs (line integer NOT NULL, "
+    + ", ".join(f"{c} text" for c in PLAINTIFF_COLUMNS)
+    + ")"
+)
 
 
-def _stage(conn: psycopg.Connection, *, table: str, ddl: str, columns: tuple[str, ...],
-           required: tuple[str, ...], path: Path, report: ImportReport, progress: Progress | None,
-           total: int | None) -> None:
+def _stage(
+    conn: psycopg.Connection,
+    *,
+    table: str,
+    ddl: str,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    path: Path,
+    report: ImportReport,
+    progress: Progress | None,
+    total: int | None,
+) -> None:
     """Stream the file into a temp staging table with COPY; ragged rows become problems."""
     rows = read_rows(path)
     first = next(rows, None)
@@ -239,15 +290,26 @@ def _stage(conn: psycopg.Connection, *, table: str, ddl: str, columns: tuple[str
     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
     conn.execute(ddl)
     staged = 0
-    with conn.cursor().copy(f"COPY pg_temp.{table} (line, {', '.join(columns)}) FROM STDIN") as copy:
+    with conn.cursor().copy(
+        f"COPY pg_temp.{table} (line, {', '.join(columns)}) FROM STDIN"
+    ) as copy:
         for line, fields in rows:
             report.rows += 1
             if sheet:
                 fields = (fields + [""] * width)[:width]
             if len(fields) != width:
-                report.problems.append(RowProblem(
-                    line, "(row)", f"has {len(fields)} fields, the header has {width}"
-                    + (": a column is missing" if len(fields) < width else ": an unquoted comma?")))
+                report.problems.append(
+                    RowProblem(
+                        line,
+                        "(row)",
+                        f"has {len(fields)} fields, the header has {width}"
+                        + (
+                            ": a column is missing"
+                            if len(fields) < width
+                            else ": an unquoted comma?"
+                        ),
+                    )
+                )
                 continue
             copy.write_row((line, *[fields[p] if p is not None else None for p in positions]))
             staged += 1
@@ -260,12 +322,20 @@ def _stage(conn: psycopg.Connection, *, table: str, ddl: str, columns: tuple[str
 
 def _problems_from_sql(conn: psycopg.Connection, table: str) -> list[RowProblem]:
     out = []
-    cur = conn.execute(f"SELECT line, p FROM pg_temp.{table}, unnest(problems) AS p "
-                       "WHERE status = 'error' ORDER BY line")
+    cur = conn.execute(
+        f"SELECT line, p FROM pg_temp.{table}, unnest(problems) AS p "
+        "WHERE status = 'error' ORDER BY line"
+    )
     for line, p in cur:
         column, _, reason = p.partition("|")
         out.append(RowProblem(int(line), column, reason))
     return out
+
+
+def _scalar(conn: psycopg.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def _domain(exc: psycopg.Error) -> DomainError | None:
@@ -275,20 +345,40 @@ def _domain(exc: psycopg.Error) -> DomainError | None:
 
 # ---------------------------------------------------------------- services
 
-def import_judgments(*, url: str, path: Path, actor: str, owner: str | None = None, dry_run: bool = False,
-                     partial: bool = False, source: str = "import", batch_size: int = DEFAULT_BATCH_SIZE,
-                     as_of: date | None = None, progress: Progress | None = None) -> ImportReport:
+
+def import_judgments(
+    *,
+    url: str,
+    path: Path,
+    actor: str,
+    owner: str | None = None,
+    dry_run: bool = False,
+    partial: bool = False,
+    source: str = "import",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
     """Validate a judgments file and create its cases (idempotent on court + index number)."""
     report = ImportReport(kind="judgments", path=path, dry_run=dry_run, partial=partial)
     started = time.perf_counter()
     total = count_lines(path) if progress else None
     with db.connect(url) as conn:
         try:
-            _stage(conn, table="df_import_judgments", ddl=_STAGE_JUDGMENTS, columns=JUDGMENT_COLUMNS,
-                   required=JUDGMENT_REQUIRED, path=path, report=report, progress=progress, total=total)
+            _stage(
+                conn,
+                table="df_import_judgments",
+                ddl=_STAGE_JUDGMENTS,
+                columns=JUDGMENT_COLUMNS,
+                required=JUDGMENT_REQUIRED,
+                path=path,
+                report=report,
+                progress=progress,
+                total=total,
+            )
             if progress:
                 progress("check", 0, report.rows)
-            counts = conn.execute("SELECT import_check_judgments(%s, %s)", (owner, as_of)).fetchone()[0]
+            counts = _scalar(conn, "SELECT import_check_judgments(%s, %s)", (owner, as_of))
             if progress:
                 progress("check", report.rows, report.rows)
         except psycopg.Error as exc:
@@ -309,8 +399,11 @@ def import_judgments(*, url: str, path: Path, actor: str, owner: str | None = No
         after = 0
         try:
             while True:
-                result = conn.execute("SELECT import_judgments_batch(%s, %s, %s, %s, %s)",
-                                      (after, batch_size, actor, source, as_of)).fetchone()[0]
+                result = _scalar(
+                    conn,
+                    "SELECT import_judgments_batch(%s, %s, %s, %s, %s)",
+                    (after, batch_size, actor, source, as_of),
+                )
                 conn.commit()
                 if result["last_line"] is None:
                     break
@@ -322,8 +415,17 @@ def import_judgments(*, url: str, path: Path, actor: str, owner: str | None = No
                 report.last_case_ref = result.get("last_case_ref") or report.last_case_ref
                 after = result["last_line"]
                 if progress:
-                    progress("create", report.created + report.present - counts["present"], report.to_create)
-                log.info("import batch %s: %s created, up to line %s", report.batches, result["created"], after)
+                    progress(
+                        "create",
+                        report.created + report.present - counts["present"],
+                        report.to_create,
+                    )
+                log.info(
+                    "import batch %s: %s created, up to line %s",
+                    report.batches,
+                    result["created"],
+                    after,
+                )
         except psycopg.Error as exc:
             conn.rollback()
             domain = _domain(exc)
@@ -331,22 +433,40 @@ def import_judgments(*, url: str, path: Path, actor: str, owner: str | None = No
                 raise domain from None
             raise
         finally:
-            conn.execute("DROP TABLE IF EXISTS pg_temp.df_import_checked, pg_temp.df_import_judgments")
+            conn.execute(
+                "DROP TABLE IF EXISTS pg_temp.df_import_checked, pg_temp.df_import_judgments"
+            )
             conn.commit()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def import_plaintiffs(*, url: str, path: Path, actor: str, dry_run: bool = False, partial: bool = False,
-                      progress: Progress | None = None) -> ImportReport:
+def import_plaintiffs(
+    *,
+    url: str,
+    path: Path,
+    actor: str,
+    dry_run: bool = False,
+    partial: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
     """Validate a client list and add or update plaintiffs, keyed on the name."""
     report = ImportReport(kind="plaintiffs", path=path, dry_run=dry_run, partial=partial)
     started = time.perf_counter()
     with db.connect(url) as conn:
         try:
-            _stage(conn, table="df_import_plaintiffs", ddl=_STAGE_PLAINTIFFS, columns=PLAINTIFF_COLUMNS,
-                   required=PLAINTIFF_REQUIRED, path=path, report=report, progress=progress, total=None)
-            counts = conn.execute("SELECT import_check_plaintiffs()").fetchone()[0]
+            _stage(
+                conn,
+                table="df_import_plaintiffs",
+                ddl=_STAGE_PLAINTIFFS,
+                columns=PLAINTIFF_COLUMNS,
+                required=PLAINTIFF_REQUIRED,
+                path=path,
+                report=report,
+                progress=progress,
+                total=None,
+            )
+            counts = _scalar(conn, "SELECT import_check_plaintiffs()")
             report.to_create, report.to_update = counts["create"], counts["update"]
             report.present = counts["present"]
             report.problems.extend(_problems_from_sql(conn, "df_import_plaintiffs_checked"))
@@ -355,7 +475,7 @@ def import_plaintiffs(*, url: str, path: Path, actor: str, dry_run: bool = False
             if dry_run or report.blocked:
                 conn.rollback()
             else:
-                result = conn.execute("SELECT import_plaintiffs_batch(%s)", (actor,)).fetchone()[0]
+                result = _scalar(conn, "SELECT import_plaintiffs_batch(%s)", (actor,))
                 conn.commit()
                 report.created, report.updated = result["created"], result["updated"]
                 report.written = report.created + report.updated > 0
@@ -379,6 +499,7 @@ def write_problems_csv(problems: list[RowProblem], target: Path) -> None:
 
 
 # ---------------------------------------------------------------- smoke
+
 
 class CaseCensus(SQLModel, table=True):
     """v_case_census (sql/0040_import.sql): cases per stage and effective tier."""
@@ -439,6 +560,8 @@ class SmokeReport:
 def smoke(*, engine: Engine) -> SmokeReport:
     """The post-import check: census per stage and tier, and what is off."""
     with Session(engine) as session:
-        census = list(session.exec(select(CaseCensus).order_by(CaseCensus.stage, CaseCensus.tier.desc())))
+        census = list(
+            session.exec(select(CaseCensus).order_by(CaseCensus.stage, col(CaseCensus.tier).desc()))
+        )
         orphans = session.exec(select(func.count()).select_from(JudgmentWithoutCase)).one()
     return SmokeReport(census=census, judgments_without_case=int(orphans))

@@ -6,15 +6,24 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from dragonfly import importer
 from dragonfly.cli.common import actor, console, err_console, fail, services
 from dragonfly.errors import DomainError
 
-app = typer.Typer(help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
+    no_args_is_help=True,
+)
 
 SHOWN_PROBLEMS = 20
 STAGE_ORDER = ["intake", "discovery", "execution", "recovery", "closed"]
@@ -46,8 +55,13 @@ class _Reporter:
     def __enter__(self) -> _Reporter:
         if self.tty:
             self.progress = Progress(
-                TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]:>9} rows/s"), TimeElapsedColumn(), console=console)
+                TextColumn("{task.description:<15}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:>9} rows/s"),
+                TimeElapsedColumn(),
+                console=console,
+            )
             self.progress.start()
         return self
 
@@ -61,17 +75,25 @@ class _Reporter:
         rate = f"{done / (now - start):,.0f}" if now > start and done else "-"
         if self.progress:
             if phase not in self.tasks:
-                self.tasks[phase] = self.progress.add_task(self.LABELS.get(phase, phase), total=total, rate="-")
+                self.tasks[phase] = self.progress.add_task(
+                    self.LABELS.get(phase, phase), total=total, rate="-"
+                )
             self.progress.update(self.tasks[phase], completed=done, total=total or None, rate=rate)
         elif done == total or now - self.last_line >= 2.0:
             self.last_line = now
-            err_console.print(f"{self.LABELS.get(phase, phase)}: {done:,}"
-                              f"{f' of {total:,}' if total else ''} rows ({rate} rows/s)", highlight=False)
+            err_console.print(
+                f"{self.LABELS.get(phase, phase)}: {done:,}"
+                f"{f' of {total:,}' if total else ''} rows ({rate} rows/s)",
+                highlight=False,
+            )
 
 
 def _render(report: importer.ImportReport, errors: Path | None) -> None:
     if report.problems:
-        table = Table(title=f"{report.bad_rows} bad row{'s' if report.bad_rows != 1 else ''}", title_justify="left")
+        table = Table(
+            title=f"{report.bad_rows} bad row{'s' if report.bad_rows != 1 else ''}",
+            title_justify="left",
+        )
         table.add_column("line", justify="right")
         table.add_column("column")
         table.add_column("reason")
@@ -80,8 +102,10 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         console.print(table)
         if len(report.problems) > SHOWN_PROBLEMS:
             more = len(report.problems) - SHOWN_PROBLEMS
-            console.print(f"... and {more} more problem{'s' if more != 1 else ''}"
-                          + (f" (all in {errors})" if errors else " (use --errors FILE.csv for all)"))
+            console.print(
+                f"... and {more} more problem{'s' if more != 1 else ''}"
+                + (f" (all in {errors})" if errors else " (use --errors FILE.csv for all)")
+            )
         if errors:
             importer.write_problems_csv(report.problems, errors)
             console.print(f"Bad rows written to {errors}")
@@ -91,20 +115,31 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         console.print(f"No rows in {report.path.name}: nothing to import.")
     elif report.dry_run:
         extra = f", {report.to_update:,} would be updated" if report.kind == "plaintiffs" else ""
-        console.print(f"Dry run, nothing written: {rows}; {report.to_create:,} {noun} would be created{extra}, "
-                      f"{report.present:,} already present, {report.bad_rows:,} bad.")
+        console.print(
+            f"Dry run, nothing written: {rows}; "
+            f"{report.to_create:,} {noun} would be created{extra}, "
+            f"{report.present:,} already present, {report.bad_rows:,} bad."
+        )
     elif report.blocked:
-        console.print(f"[red]Nothing imported[/red]: {report.bad_rows:,} bad row{'s' if report.bad_rows != 1 else ''} "
-                      f"of {rows}. Fix them and run again, or use --partial to import the "
-                      f"{report.to_create + report.to_update:,} good rows.")
+        console.print(
+            f"[red]Nothing imported[/red]: "
+            f"{report.bad_rows:,} bad row{'s' if report.bad_rows != 1 else ''} "
+            f"of {rows}. Fix them and run again, or use --partial to import the "
+            f"{report.to_create + report.to_update:,} good rows."
+        )
     else:
         extra = f", {report.updated:,} updated" if report.kind == "plaintiffs" else ""
-        refs = (f" ({report.first_case_ref}..{report.last_case_ref})"
-                if report.created and report.first_case_ref else "")
+        refs = (
+            f" ({report.first_case_ref}..{report.last_case_ref})"
+            if report.created and report.first_case_ref
+            else ""
+        )
         skipped = f", {report.bad_rows:,} bad rows skipped" if report.bad_rows else ""
         rate = f" in {report.seconds:.1f} s" if report.seconds >= 0.1 else ""
-        console.print(f"{rows}: {report.created:,} {noun} created{refs}{extra}, "
-                      f"{report.present:,} already present{skipped}{rate}.")
+        console.print(
+            f"{rows}: {report.created:,} {noun} created{refs}{extra}, "
+            f"{report.present:,} already present{skipped}{rate}."
+        )
 
 
 def _exit_code(report: importer.ImportReport) -> int:
@@ -115,18 +150,30 @@ def _exit_code(report: importer.ImportReport) -> int:
 def judgments(
     file: Path = typer.Argument(..., help="CSV (UTF-8) or .xlsx file", show_default=False),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    owner: str | None = typer.Option(None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."
+    ),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
-    batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1,
-                                   help="Cases per transaction."),
+    partial: bool = typer.Option(
+        False, "--partial", help="Import the good rows even when some are bad."
+    ),
+    batch_size: int = typer.Option(
+        importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."
+    ),
 ) -> None:
     s = services()
     try:
         with _Reporter() as progress:
-            report = importer.import_judgments(url=s.database_url, path=file, actor=actor(), owner=owner,
-                                               dry_run=dry_run, partial=partial, batch_size=batch_size,
-                                               progress=progress)
+            report = importer.import_judgments(
+                url=s.database_url,
+                path=file,
+                actor=actor(),
+                owner=owner,
+                dry_run=dry_run,
+                partial=partial,
+                batch_size=batch_size,
+                progress=progress,
+            )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
     except DomainError as exc:
@@ -142,7 +189,9 @@ def plaintiffs(
     file: Path = typer.Argument(..., help="CSV (UTF-8) or .xlsx file", show_default=False),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
+    partial: bool = typer.Option(
+        False, "--partial", help="Import the good rows even when some are bad."
+    ),
 ) -> None:
     """Import the client list: columns name (required, the key), contact, external_ref.
 
@@ -154,8 +203,14 @@ def plaintiffs(
     s = services()
     try:
         with _Reporter() as progress:
-            report = importer.import_plaintiffs(url=s.database_url, path=file, actor=actor(), dry_run=dry_run,
-                                                partial=partial, progress=progress)
+            report = importer.import_plaintiffs(
+                url=s.database_url,
+                path=file,
+                actor=actor(),
+                dry_run=dry_run,
+                partial=partial,
+                progress=progress,
+            )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
     except DomainError as exc:
@@ -167,7 +222,7 @@ def plaintiffs(
 
 
 def smoke_command() -> None:
-    """Quick post-import check: cases per stage and tier, and what is off (example: dragonfly smoke).
+    """Quick post-import check: cases per stage and tier, what is off (example: dragonfly smoke).
 
     Exits 1 when there are no cases at all, or any open case has no owner or no next action, or a
     case has no case_created event, or a judgment has no case; 0 otherwise.
@@ -184,13 +239,17 @@ def smoke_command() -> None:
         table.add_column(f"Tier {t}", justify="right")
     table.add_column("total", justify="right")
     by = {(r.stage, r.tier): r.cases for r in report.census}
-    for stage in sorted({r.stage for r in report.census},
-                        key=lambda x: STAGE_ORDER.index(x) if x in STAGE_ORDER else 99):
+    for stage in sorted(
+        {r.stage for r in report.census},
+        key=lambda x: STAGE_ORDER.index(x) if x in STAGE_ORDER else 99,
+    ):
         cells = [by.get((stage, t), 0) for t in tiers]
         table.add_row(stage, *[f"{c:,}" for c in cells], f"{sum(cells):,}")
     console.print(table)
-    console.print(f"open cases without owner: {report.total('open_without_owner'):,}; "
-                  f"without next action: {report.total('open_without_next_action'):,}")
+    console.print(
+        f"open cases without owner: {report.total('open_without_owner'):,}; "
+        f"without next action: {report.total('open_without_next_action'):,}"
+    )
     for finding in report.findings:
         console.print(f"[red]FAIL[/red] {finding}")
     if not report.ok:
