@@ -16,7 +16,7 @@ import logging
 import random
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -301,7 +301,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
             services,
             case_ref=job["case_ref"],
             kind=job["document_kind"],
-            stream=body,
+            stream=cast("IO[bytes]", body),
             filename=job.get("file_name") or "document",
             uploader=job["uploader"],
             step=step,

@@ -192,3 +192,97 @@ def test_nightly_records_each_deadline_warning_once(services, make_case, engine)
             {"a": action["action_id"]},
         ).scalar_one()
     assert n == 1
+
+
+def _doc(conn, ref: str, kind: str, n: int) -> int:  # type: ignore[no-untyped-def]
+    sha = f"{n:064x}"
+    return int(
+        rpc.attach_enforcement_document(
+            conn,
+            case_ref=ref,
+            kind=kind,
+            storage_key=f"cases/{ref}/{kind}-{n}",
+            sha256=sha,
+            size_bytes=10,
+            content_type="application/pdf",
+            original_name=f"{kind}.pdf",
+            uploader="U0UP",
+        )["document_id"]
+    )
+
+
+def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engine):  # type: ignore[no-untyped-def]
+    levy_ref, garn_ref = make_case(owner="U0L"), make_case(owner="U0G")
+    served = date(2026, 1, 5)  # a Monday
+    with rpc.transaction(engine) as conn:
+        rpc.set_clock(conn, datetime(2026, 1, 5, 10, tzinfo=NY))
+        levy = rpc.queue_enforcement_action(
+            conn,
+            case_ref=levy_ref,
+            kind="levy",
+            actor="cli:test",
+            on=served,
+            document_id=_doc(conn, levy_ref, "execution", 1),
+        )["action_id"]
+        for n, (state, kind) in enumerate(
+            [("delivered_to_officer", "transmittal"), ("levied", "levy_notice")]
+        ):
+            rpc.advance_enforcement_action(
+                conn,
+                case_ref=levy_ref,
+                action_id=levy,
+                state=state,
+                actor="cli:test",
+                on=served,
+                document_id=_doc(conn, levy_ref, kind, 10 + n),
+            )
+        garn = rpc.queue_enforcement_action(
+            conn,
+            case_ref=garn_ref,
+            kind="garnishment",
+            actor="cli:test",
+            on=served,
+            document_id=_doc(conn, garn_ref, "execution", 2),
+        )["action_id"]
+        for n, (state, kind) in enumerate(
+            [("delivered", "transmittal"), ("served_on_employer", "proof_of_service")]
+        ):
+            rpc.advance_enforcement_action(
+                conn,
+                case_ref=garn_ref,
+                action_id=garn,
+                state=state,
+                actor="cli:test",
+                on=served,
+                document_id=_doc(conn, garn_ref, kind, 20 + n),
+            )
+
+    def warnings() -> list[tuple[int, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT action_id, payload->>'warning' AS w FROM v_enforcement_timeline"
+                    " WHERE kind = 'deadline_warning' ORDER BY event_id"
+                )
+            )
+            return [(r.action_id, r.w) for r in rows]
+
+    def night(day: date) -> None:
+        run_job(
+            services, nightly, now=datetime.combine(day, datetime.min.time(), NY).replace(hour=2)
+        )
+
+    night(served + timedelta(days=44))
+    assert warnings() == []
+    # day 60 = 2026-03-06 (Fri); the garnishment's 45 days = 2026-02-19 (Thu)
+    night(served + timedelta(days=60))
+    assert sorted(warnings()) == sorted(
+        [(garn, "garnishment_no_remittance_45d"), (levy, "levy_day_60")]
+    )
+    night(served + timedelta(days=76))  # day 75 falls on a Saturday and rolls to Monday (day 77)
+    assert (levy, "levy_day_75") not in warnings()
+    night(served + timedelta(days=77))
+    night(served + timedelta(days=86))  # day 85 is Tuesday 2026-03-31
+    night(served + timedelta(days=87))  # a rerun the next night records nothing new
+    assert [w for a, w in warnings() if a == levy] == ["levy_day_60", "levy_day_75", "levy_day_85"]
+    assert len(warnings()) == 4
