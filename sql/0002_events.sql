@@ -46,31 +46,45 @@ CREATE FUNCTION event_hash(p_prev_hash text, p_canonical text) RETURNS text LANG
     SELECT encode(sha256(convert_to(p_prev_hash || '|' || p_canonical, 'UTF8')), 'hex')
 $$;
 
--- Appends one event to a case's chain. Callers hold the case row lock (FOR UPDATE), which
--- serialises appends per case so the chain never forks.
+-- When an event happens: the controlled clock if one is set, else the wall clock (so events of one
+-- transaction keep their order).
+CREATE FUNCTION event_time() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
+    SELECT CASE WHEN coalesce(current_setting('dragonfly.clock', true), '') = '' THEN clock_timestamp() ELSE df_now() END
+$$;
+
+-- Inserts one event after the chain head (p_seq - 1, p_prev_hash) and returns its id and hash. The
+-- caller holds the case row lock and stores (p_seq, hash) as the new head of the chain.
+CREATE FUNCTION insert_event(p_case_id bigint, p_seq integer, p_prev_hash text, p_kind event_kind, p_actor text,
+    p_source text, p_payload jsonb, p_document_id bigint, p_action_id bigint, p_at timestamptz,
+    OUT event_id bigint, OUT hash text) LANGUAGE plpgsql AS $$
+BEGIN
+    hash := event_hash(p_prev_hash, event_canonical(p_case_id, p_seq, p_kind, p_actor, p_source,
+                                                    p_payload, p_document_id, p_action_id, p_at));
+    INSERT INTO enforcement_events (case_id, seq, kind, actor, source, payload, document_id, action_id,
+                                    occurred_at, prev_hash, hash)
+    VALUES (p_case_id, p_seq, p_kind, p_actor, p_source, p_payload, p_document_id, p_action_id,
+            p_at, p_prev_hash, hash)
+    RETURNING id INTO event_id;
+END $$;
+
+-- Appends one event to a case's chain. The row lock (FOR UPDATE; callers normally hold it already)
+-- serialises appends per case so the chain never forks. One read and one write of the case row.
 CREATE FUNCTION append_event(p_case_id bigint, p_kind event_kind, p_actor text, p_source text,
     p_payload jsonb DEFAULT '{}', p_document_id bigint DEFAULT NULL, p_action_id bigint DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_seq  integer;
     v_prev text;
-    v_at   timestamptz := CASE WHEN coalesce(current_setting('dragonfly.clock', true), '') = '' THEN clock_timestamp() ELSE df_now() END;
-    v_hash text;
-    v_id   bigint;
+    v_at   timestamptz := event_time();
+    v_ev   record;
 BEGIN
-    UPDATE enforcement_cases SET event_seq = event_seq + 1
-     WHERE id = p_case_id RETURNING event_seq, last_event_hash INTO v_seq, v_prev;
-    v_hash := event_hash(v_prev, event_canonical(p_case_id, v_seq, p_kind, p_actor, p_source,
-                                                 p_payload, p_document_id, p_action_id, v_at));
-    INSERT INTO enforcement_events (case_id, seq, kind, actor, source, payload, document_id, action_id,
-                                    occurred_at, prev_hash, hash)
-    VALUES (p_case_id, v_seq, p_kind, p_actor, p_source, p_payload, p_document_id, p_action_id,
-            v_at, v_prev, v_hash)
-    RETURNING id INTO v_id;
-    UPDATE enforcement_cases SET last_event_hash = v_hash,
+    SELECT event_seq + 1, last_event_hash INTO v_seq, v_prev FROM enforcement_cases WHERE id = p_case_id FOR UPDATE;
+    SELECT * INTO v_ev FROM insert_event(p_case_id, v_seq, v_prev, p_kind, p_actor, p_source, p_payload,
+                                         p_document_id, p_action_id, v_at);
+    UPDATE enforcement_cases SET event_seq = v_seq, last_event_hash = v_ev.hash,
            last_person_event_at = CASE WHEN p_actor LIKE 'system:%' THEN last_person_event_at ELSE v_at END
      WHERE id = p_case_id;
-    RETURN v_id;
+    RETURN v_ev.event_id;
 END $$;
 
 -- Refusals: SQLSTATE class DF, mapped one-to-one to Python domain exceptions (dragonfly/errors.py).

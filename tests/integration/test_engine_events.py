@@ -140,7 +140,10 @@ def test_enum_parity(services) -> None:
 def test_all_doctor_checks_pass_on_a_busy_book(engine, services) -> None:
     busy_case(engine)
     busy_case(engine)
-    results = {r.name: r for r in doctor.run_checks(services)}
+    # The engine's checks (the document store's own check needs stored bytes, not tested here).
+    checks = [doctor.check_migrations, doctor.check_enums, doctor.check_hash_chain,
+              doctor.check_actions_have_documents, doctor.check_next_actions]
+    results = {r.name: r for r in (check(services) for check in checks)}
     assert all(r.ok for r in results.values()), {n: r.details for n, r in results.items() if not r.ok}
 
 
