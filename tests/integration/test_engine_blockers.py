@@ -23,8 +23,13 @@ ETA = date.today() + timedelta(days=10)
 
 
 def _log(engine, ref: str, **kw) -> dict:
-    args = dict(case_ref=ref, kind="marshal_or_sheriff", reason="marshal suspended", eta=ETA,
-                actor="U0OFFICER")
+    args = dict(
+        case_ref=ref,
+        kind="marshal_or_sheriff",
+        reason="marshal suspended",
+        eta=ETA,
+        actor="U0OFFICER",
+    )
     args.update(kw)
     return run(engine, rpc.log_enforcement_blocker, **args)
 
@@ -34,13 +39,19 @@ def test_log_blocker_sets_next_action_to_eta(engine) -> None:
     result = _log(engine, ref)
     assert result["kind"] == "marshal_or_sheriff"
     c = case_row(engine, ref)
-    expected = datetime.combine(ETA, datetime.min.time().replace(hour=9), ZoneInfo("America/New_York"))
+    expected = datetime.combine(
+        ETA, datetime.min.time().replace(hour=9), ZoneInfo("America/New_York")
+    )
     assert c.next_action_at == expected
     assert c.next_action_what == "blocker ETA: marshal suspended"
     ev = last_event(engine, ref)
     assert ev.kind == "blocker_logged"
-    assert ev.payload == {"blocker_id": result["blocker_id"], "kind": "marshal_or_sheriff",
-                          "reason": "marshal suspended", "eta": ETA.isoformat()}
+    assert ev.payload == {
+        "blocker_id": result["blocker_id"],
+        "kind": "marshal_or_sheriff",
+        "reason": "marshal suspended",
+        "eta": ETA.isoformat(),
+    }
     open_ = rows(engine, "SELECT * FROM v_open_blockers WHERE case_ref = :r", r=ref)
     assert len(open_) == 1 and open_[0].eta_passed is False
 
@@ -52,12 +63,15 @@ def test_log_blocker_eta_today_is_allowed(engine) -> None:
     assert result["eta"] == "2026-05-04"
 
 
-@pytest.mark.parametrize(("override", "exc", "match"), [
-    ({"kind": "weather"}, errors.InvalidInput, "blocker kind"),
-    ({"reason": "  "}, errors.MissingReason, "reason"),
-    ({"eta": date.today() - timedelta(days=2)}, errors.InvalidInput, "ETA"),
-    ({"case_ref": "DF-424242"}, errors.UnknownCase, "no case"),
-])
+@pytest.mark.parametrize(
+    ("override", "exc", "match"),
+    [
+        ({"kind": "weather"}, errors.InvalidInput, "blocker kind"),
+        ({"reason": "  "}, errors.MissingReason, "reason"),
+        ({"eta": date.today() - timedelta(days=2)}, errors.InvalidInput, "ETA"),
+        ({"case_ref": "DF-424242"}, errors.UnknownCase, "no case"),
+    ],
+)
 def test_log_blocker_refusals(engine, override, exc, match) -> None:
     ref = new_case(engine)
     with refused(engine, exc, match=match):
@@ -66,8 +80,14 @@ def test_log_blocker_refusals(engine, override, exc, match) -> None:
 
 def test_log_blocker_on_closed_case_is_refused(engine) -> None:
     ref = new_case(engine)
-    run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", closing_reason="vacated",
-        actor="U0OFFICER")
+    run(
+        engine,
+        rpc.set_enforcement_stage,
+        case_ref=ref,
+        stage="closed",
+        closing_reason="vacated",
+        actor="U0OFFICER",
+    )
     with refused(engine, errors.CaseClosed):
         _log(engine, ref)
 
@@ -76,13 +96,21 @@ def test_clear_one_blocker_by_id(engine) -> None:
     ref = new_case(engine)
     first = _log(engine, ref, kind="court", reason="clerk backlog")
     _log(engine, ref, kind="bank", reason="bank answer")
-    result = run(engine, rpc.clear_enforcement_blocker, case_ref=ref, blocker_id=first["blocker_id"],
-                 note="clerk called back", actor="U0OFFICER")
+    result = run(
+        engine,
+        rpc.clear_enforcement_blocker,
+        case_ref=ref,
+        blocker_id=first["blocker_id"],
+        note="clerk called back",
+        actor="U0OFFICER",
+    )
     assert result["cleared"] == [first["blocker_id"]]
     assert scalar(engine, "SELECT count(*) FROM blockers WHERE cleared_at IS NULL") == 1
     ev = last_event(engine, ref)
     assert ev.kind == "blocker_cleared" and ev.payload["note"] == "clerk called back"
-    cleared_by = scalar(engine, "SELECT cleared_by FROM blockers WHERE id = :i", i=first["blocker_id"])
+    cleared_by = scalar(
+        engine, "SELECT cleared_by FROM blockers WHERE id = :i", i=first["blocker_id"]
+    )
     assert cleared_by == "U0OFFICER"
 
 
@@ -100,15 +128,30 @@ def test_clear_refusals(engine) -> None:
         run(engine, rpc.clear_enforcement_blocker, case_ref=ref, actor="U0OFFICER")
     b = _log(engine, ref)
     with refused(engine, errors.NotFound, match=f"no open blocker #{b['blocker_id'] + 100}"):
-        run(engine, rpc.clear_enforcement_blocker, case_ref=ref, blocker_id=b["blocker_id"] + 100,
-            actor="U0OFFICER")
+        run(
+            engine,
+            rpc.clear_enforcement_blocker,
+            case_ref=ref,
+            blocker_id=b["blocker_id"] + 100,
+            actor="U0OFFICER",
+        )
     other = new_case(engine)
     with refused(engine, errors.NotFound):
-        run(engine, rpc.clear_enforcement_blocker, case_ref=other, blocker_id=b["blocker_id"],
-            actor="U0OFFICER")
+        run(
+            engine,
+            rpc.clear_enforcement_blocker,
+            case_ref=other,
+            blocker_id=b["blocker_id"],
+            actor="U0OFFICER",
+        )
     run(engine, rpc.clear_enforcement_blocker, case_ref=ref, actor="U0OFFICER")
     with refused(engine, errors.NotFound):
-        run(engine, rpc.clear_enforcement_blocker, case_ref=ref, blocker_id=b["blocker_id"],
-            actor="U0OFFICER")
+        run(
+            engine,
+            rpc.clear_enforcement_blocker,
+            case_ref=ref,
+            blocker_id=b["blocker_id"],
+            actor="U0OFFICER",
+        )
     with refused(engine, errors.UnknownCase):
         run(engine, rpc.clear_enforcement_blocker, case_ref="DF-0", actor="U0OFFICER")

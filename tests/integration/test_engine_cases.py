@@ -1,4 +1,5 @@
-"""create_enforcement_case and set_enforcement_stage: happy paths, every refusal, every stage pair."""
+"""create_enforcement_case and set_enforcement_stage: happy paths, every refusal, every stage
+pair."""
 
 from __future__ import annotations
 
@@ -28,9 +29,14 @@ T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 # ---------------------------------------------------------------- create_enforcement_case
 
+
 def test_create_case_happy_path(engine) -> None:
-    args = judgment(index_number="54925/19", principal=Decimal("12345.67"), costs=Decimal("250.00"),
-                    county="kings")
+    args = judgment(
+        index_number="54925/19",
+        principal=Decimal("12345.67"),
+        costs=Decimal("250.00"),
+        county="kings",
+    )
     result = run(engine, rpc.create_enforcement_case, **args)
     assert result["created"] is True
     assert result["case_ref"].startswith("DF-")
@@ -40,8 +46,12 @@ def test_create_case_happy_path(engine) -> None:
     j = row(engine, "SELECT * FROM judgments WHERE id = :id", id=c.judgment_id)
     assert j.county == "Kings" and j.index_number == "54925/19"
     assert j.unpaid_principal == Decimal("12345.67") and j.unpaid_costs == Decimal("250.00")
-    assert scalar(engine, "SELECT count(*) FROM interest_segments WHERE judgment_id = :j", j=j.id) == 1
-    assert scalar(engine, "SELECT count(*) FROM judgment_dockets WHERE judgment_id = :j", j=j.id) == 1
+    assert (
+        scalar(engine, "SELECT count(*) FROM interest_segments WHERE judgment_id = :j", j=j.id) == 1
+    )
+    assert (
+        scalar(engine, "SELECT count(*) FROM judgment_dockets WHERE judgment_id = :j", j=j.id) == 1
+    )
     assert event_kinds(engine, result["case_ref"]) == ["case_created"]
     ev = last_event(engine, result["case_ref"])
     assert ev.actor == "cli:test" and ev.payload["index_number"] == "54925/19"
@@ -65,8 +75,9 @@ def test_create_case_is_idempotent_on_court_and_index(engine) -> None:
     assert snapshot(engine) == before
 
 
-@pytest.mark.parametrize("change", [{"principal": Decimal("10000.01")},
-                                    {"entered_on": date(2023, 1, 2)}])
+@pytest.mark.parametrize(
+    "change", [{"principal": Decimal("10000.01")}, {"entered_on": date(2023, 1, 2)}]
+)
 def test_create_case_same_index_different_facts_is_refused(engine, change) -> None:
     args = judgment(index_number="778/21")
     ref = run(engine, rpc.create_enforcement_case, **args)["case_ref"]
@@ -74,20 +85,23 @@ def test_create_case_same_index_different_facts_is_refused(engine, change) -> No
         run(engine, rpc.create_enforcement_case, **{**args, **change})
 
 
-@pytest.mark.parametrize(("override", "exc", "match"), [
-    ({"debtor_type": "robot"}, errors.InvalidInput, "debtor type"),
-    ({"plaintiff_name": "  "}, errors.MissingReason, "plaintiff name"),
-    ({"debtor_name": ""}, errors.MissingReason, "debtor name"),
-    ({"court": " "}, errors.MissingReason, "court"),
-    ({"county": "Atlantis"}, errors.InvalidInput, "not a New York county"),
-    ({"index_number": "fifty/19"}, errors.InvalidInput, "not an index number"),
-    ({"entered_on": date.today() + timedelta(days=3)}, errors.InvalidInput, "past date"),
-    ({"principal": Decimal("0")}, errors.InvalidAmount, "positive"),
-    ({"principal": Decimal("-5.00")}, errors.InvalidAmount, "positive"),
-    ({"principal": Decimal("10.005")}, errors.InvalidAmount, "cents"),
-    ({"costs": Decimal("-1")}, errors.InvalidAmount, "Costs"),
-    ({"owner": "bob"}, errors.InvalidInput, "Slack user"),
-])
+@pytest.mark.parametrize(
+    ("override", "exc", "match"),
+    [
+        ({"debtor_type": "robot"}, errors.InvalidInput, "debtor type"),
+        ({"plaintiff_name": "  "}, errors.MissingReason, "plaintiff name"),
+        ({"debtor_name": ""}, errors.MissingReason, "debtor name"),
+        ({"court": " "}, errors.MissingReason, "court"),
+        ({"county": "Atlantis"}, errors.InvalidInput, "not a New York county"),
+        ({"index_number": "fifty/19"}, errors.InvalidInput, "not an index number"),
+        ({"entered_on": date.today() + timedelta(days=3)}, errors.InvalidInput, "past date"),
+        ({"principal": Decimal("0")}, errors.InvalidAmount, "positive"),
+        ({"principal": Decimal("-5.00")}, errors.InvalidAmount, "positive"),
+        ({"principal": Decimal("10.005")}, errors.InvalidAmount, "cents"),
+        ({"costs": Decimal("-1")}, errors.InvalidAmount, "Costs"),
+        ({"owner": "bob"}, errors.InvalidInput, "Slack user"),
+    ],
+)
 def test_create_case_refusals(engine, override, exc, match) -> None:
     new_case(engine)  # something to protect
     with refused(engine, exc, match=match):
@@ -147,11 +161,23 @@ def test_closing_needs_a_reason(engine) -> None:
     with refused(engine, errors.MissingReason, match="needs a reason"):
         run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", actor="U0OFFICER")
     with refused(engine, errors.MissingReason):
-        run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", actor="U0OFFICER",
-            closing_reason="  ")
+        run(
+            engine,
+            rpc.set_enforcement_stage,
+            case_ref=ref,
+            stage="closed",
+            actor="U0OFFICER",
+            closing_reason="  ",
+        )
     with refused(engine, errors.InvalidInput, match="closing reason"):
-        run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", actor="U0OFFICER",
-            closing_reason="bored")
+        run(
+            engine,
+            rpc.set_enforcement_stage,
+            case_ref=ref,
+            stage="closed",
+            actor="U0OFFICER",
+            closing_reason="bored",
+        )
     result = _move(engine, ref, "closed", closing_reason="Settled")
     assert result["to"] == "closed"
     c = case_row(engine, ref)
@@ -161,8 +187,15 @@ def test_closing_needs_a_reason(engine) -> None:
 def test_closed_case_refuses_other_writes(engine) -> None:
     ref = _case_in(engine, Stage.closed)
     with refused(engine, errors.CaseClosed, match="closed"):
-        run(engine, rpc.log_enforcement_blocker, case_ref=ref, kind="court", reason="x",
-            eta=date.today() + timedelta(days=3), actor="U0OFFICER")
+        run(
+            engine,
+            rpc.log_enforcement_blocker,
+            case_ref=ref,
+            kind="court",
+            reason="x",
+            eta=date.today() + timedelta(days=3),
+            actor="U0OFFICER",
+        )
     with refused(engine, errors.CaseClosed):
         run(engine, rpc.assign_case_owner, case_ref=ref, owner="U0OTHER", actor="U0OFFICER")
 
@@ -211,8 +244,14 @@ def test_case_ref_spellings(engine) -> None:
 
 def test_stage_move_records_dwell(engine) -> None:
     ref = new_case(engine, clock=T0)
-    result = run(engine, rpc.set_enforcement_stage, clock=T0 + timedelta(days=3, hours=12),
-                 case_ref=ref, stage="discovery", actor="U0OFFICER")
+    result = run(
+        engine,
+        rpc.set_enforcement_stage,
+        clock=T0 + timedelta(days=3, hours=12),
+        case_ref=ref,
+        stage="discovery",
+        actor="U0OFFICER",
+    )
     assert result["dwell_days"] == 3.5
     ev = last_event(engine, ref)
     assert ev.payload["dwell_days"] == 3.5 and ev.occurred_at == T0 + timedelta(days=3, hours=12)
@@ -222,8 +261,15 @@ def test_stage_move_records_dwell(engine) -> None:
 def test_stage_move_clears_blockers_only_when_asked(engine) -> None:
     ref = new_case(engine)
     eta = date.today() + timedelta(days=5)
-    run(engine, rpc.log_enforcement_blocker, case_ref=ref, kind="court", reason="clerk", eta=eta,
-        actor="U0OFFICER")
+    run(
+        engine,
+        rpc.log_enforcement_blocker,
+        case_ref=ref,
+        kind="court",
+        reason="clerk",
+        eta=eta,
+        actor="U0OFFICER",
+    )
     _move(engine, ref, "discovery")
     assert scalar(engine, "SELECT count(*) FROM blockers WHERE cleared_at IS NULL") == 1
     result = _move(engine, ref, "execution", clear_blockers=True)
@@ -234,15 +280,28 @@ def test_stage_move_clears_blockers_only_when_asked(engine) -> None:
 
 def test_closing_clears_open_blockers(engine) -> None:
     ref = new_case(engine)
-    run(engine, rpc.log_enforcement_blocker, case_ref=ref, kind="bank", reason="waiting",
-        eta=date.today() + timedelta(days=5), actor="U0OFFICER")
+    run(
+        engine,
+        rpc.log_enforcement_blocker,
+        case_ref=ref,
+        kind="bank",
+        reason="waiting",
+        eta=date.today() + timedelta(days=5),
+        actor="U0OFFICER",
+    )
     result = _move(engine, ref, "closed", closing_reason="satisfied")
     assert result["blockers_cleared"] == 1
 
 
 def test_timeline_view_lists_stage_moves(engine) -> None:
     ref = _case_in(engine, Stage.recovery)
-    summaries = [r.summary for r in rows(
-        engine, "SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq", r=ref)]
+    summaries = [
+        r.summary
+        for r in rows(
+            engine,
+            "SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq",
+            r=ref,
+        )
+    ]
     assert summaries[0].startswith("Case opened")
     assert summaries[-1].startswith("Stage execution -> recovery")

@@ -18,9 +18,12 @@ def _wait_for_lock_waiter(engine, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with engine.connect() as conn:
-            waiting = conn.execute(text(
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE NOT l.granted AND a.datname = current_database()")).scalar()
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE NOT l.granted AND a.datname = current_database()"
+                )
+            ).scalar()
         if waiting:
             return
         time.sleep(0.02)
@@ -63,21 +66,34 @@ def _race(engine, ref: str, first: dict[str, Any], second: dict[str, Any]) -> di
 def test_second_move_applies_after_the_first(engine, services) -> None:
     ref = new_case(engine)
     run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="discovery", actor="U0ALICE")
-    out = _race(engine, ref, dict(stage="execution", actor="U0ALICE"),
-                dict(stage="closed", closing_reason="uncollectible", actor="U0BOB"))
+    out = _race(
+        engine,
+        ref,
+        dict(stage="execution", actor="U0ALICE"),
+        dict(stage="closed", closing_reason="uncollectible", actor="U0BOB"),
+    )
     assert out["first"]["to"] == "execution"
     # The second saw the committed move: it left execution, not discovery.
     assert out["second"]["from"] == "execution" and out["second"]["to"] == "closed"
     assert case_row(engine, ref).stage == "closed"
-    assert event_kinds(engine, ref) == ["case_created", "stage_changed", "stage_changed", "stage_changed"]
+    assert event_kinds(engine, ref) == [
+        "case_created",
+        "stage_changed",
+        "stage_changed",
+        "stage_changed",
+    ]
     assert doctor.check_hash_chain(services).ok
 
 
 def test_second_move_is_refused_clearly(engine, services) -> None:
     ref = new_case(engine)
     run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="discovery", actor="U0ALICE")
-    out = _race(engine, ref, dict(stage="closed", closing_reason="settled", actor="U0ALICE"),
-                dict(stage="execution", actor="U0BOB"))
+    out = _race(
+        engine,
+        ref,
+        dict(stage="closed", closing_reason="settled", actor="U0ALICE"),
+        dict(stage="execution", actor="U0BOB"),
+    )
     assert out["first"]["to"] == "closed"
     assert isinstance(out["second"], errors.Forbidden)
     assert "needs the admin role" in out["second"].message
@@ -90,7 +106,12 @@ def test_second_move_is_refused_clearly(engine, services) -> None:
 def test_same_move_twice_one_wins(engine, services) -> None:
     ref = new_case(engine)
     run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="discovery", actor="U0ALICE")
-    out = _race(engine, ref, dict(stage="execution", actor="U0ALICE"), dict(stage="execution", actor="U0BOB"))
+    out = _race(
+        engine,
+        ref,
+        dict(stage="execution", actor="U0ALICE"),
+        dict(stage="execution", actor="U0BOB"),
+    )
     assert out["first"]["to"] == "execution"
     assert isinstance(out["second"], errors.IllegalStageMove)
     assert "already in execution" in out["second"].message
@@ -129,8 +150,12 @@ def test_many_threads_many_moves(engine, services) -> None:
     kinds = event_kinds(engine, ref)
     assert kinds.count("stage_changed") == 1 + len(applied)
     assert event_kinds(engine, other).count("note_added") == len(applied)
-    last = rows(engine, "SELECT e.payload->>'to' AS to FROM enforcement_events e JOIN enforcement_cases c"
-                " ON c.id = e.case_id WHERE c.case_ref = :r ORDER BY seq DESC LIMIT 1", r=ref)[0]
+    last = rows(
+        engine,
+        "SELECT e.payload->>'to' AS to FROM enforcement_events e JOIN enforcement_cases c"
+        " ON c.id = e.case_id WHERE c.case_ref = :r ORDER BY seq DESC LIMIT 1",
+        r=ref,
+    )[0]
     assert case_row(engine, ref).stage == last.to
     result = doctor.check_hash_chain(services)
     assert result.ok, result.details

@@ -1,4 +1,5 @@
-"""The application role: EXECUTE on the sanctioned functions and SELECT on the views, nothing else."""
+"""The application role: EXECUTE on the sanctioned functions and SELECT on the views, nothing
+else."""
 
 from __future__ import annotations
 
@@ -24,17 +25,20 @@ def app_conn(db_url: str) -> Iterator[psycopg.Connection]:
     conn.close()
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE enforcement_cases SET stage = 'closed'",
-    "UPDATE enforcement_cases SET tier = 3",
-    "DELETE FROM enforcement_events",
-    "INSERT INTO app_users (slack_user_id, role, granted_by) VALUES ('U0EVIL', 'admin', 'x')",
-    "UPDATE payments SET gross = 0",
-    "SELECT * FROM enforcement_cases",
-    "SELECT * FROM judgments",
-    "TRUNCATE enforcement_events",
-    "SELECT nextval('case_number_seq')",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE enforcement_cases SET stage = 'closed'",
+        "UPDATE enforcement_cases SET tier = 3",
+        "DELETE FROM enforcement_events",
+        "INSERT INTO app_users (slack_user_id, role, granted_by) VALUES ('U0EVIL', 'admin', 'x')",
+        "UPDATE payments SET gross = 0",
+        "SELECT * FROM enforcement_cases",
+        "SELECT * FROM judgments",
+        "TRUNCATE enforcement_events",
+        "SELECT nextval('case_number_seq')",
+    ],
+)
 def test_app_role_cannot_touch_tables(engine, app_conn, sql) -> None:
     new_case(engine)
     with pytest.raises(pg_errors.InsufficientPrivilege, match="permission denied"):
@@ -52,18 +56,29 @@ def test_app_role_cannot_call_internal_helpers_to_write(engine, app_conn) -> Non
 def test_app_role_can_call_a_function_and_read_views(engine, app_conn) -> None:
     ref = new_case(engine)
     result = app_conn.execute(
-        "SELECT set_enforcement_stage(p_case_ref => %s, p_stage => 'discovery', p_actor => 'U0ALICE')",
-        (ref,)).fetchone()[0]
+        "SELECT set_enforcement_stage(p_case_ref => %s, p_stage => 'discovery',"
+        " p_actor => 'U0ALICE')",
+        (ref,),
+    ).fetchone()[0]
     assert result["to"] == "discovery"
-    stage = app_conn.execute("SELECT stage FROM v_enforcement_cases WHERE case_ref = %s", (ref,)).fetchone()[0]
+    stage = app_conn.execute(
+        "SELECT stage FROM v_enforcement_cases WHERE case_ref = %s", (ref,)
+    ).fetchone()[0]
     assert stage == "discovery"
-    kinds = [r[0] for r in app_conn.execute(
-        "SELECT kind FROM v_enforcement_timeline WHERE case_ref = %s ORDER BY seq", (ref,))]
+    kinds = [
+        r[0]
+        for r in app_conn.execute(
+            "SELECT kind FROM v_enforcement_timeline WHERE case_ref = %s ORDER BY seq", (ref,)
+        )
+    ]
     assert kinds == ["case_created", "stage_changed"]
     # Refusals reach the app role with their stable codes.
     with pytest.raises(psycopg.Error) as info:
-        app_conn.execute("SELECT set_enforcement_stage(p_case_ref => %s, p_stage => 'recovery',"
-                         " p_actor => 'U0ALICE')", (ref,))
+        app_conn.execute(
+            "SELECT set_enforcement_stage(p_case_ref => %s, p_stage => 'recovery',"
+            " p_actor => 'U0ALICE')",
+            (ref,),
+        )
     assert info.value.sqlstate == "DF002"
 
 
@@ -78,7 +93,10 @@ def test_app_login_cannot_move_the_clock(engine, db_url: str, pg_admin_url: str)
         parts = db.plain_url(db_url).replace("postgres@", f"{role}@", 1)
         with psycopg.connect(parts, autocommit=False) as conn:
             conn.execute("SELECT set_config('dragonfly.clock', '2001-01-01T00:00:00Z', true)")
-            conn.execute("SELECT add_case_note(p_case_ref => %s, p_text => 'hi', p_actor => 'U0ALICE')", (ref,))
+            conn.execute(
+                "SELECT add_case_note(p_case_ref => %s, p_text => 'hi', p_actor => 'U0ALICE')",
+                (ref,),
+            )
             conn.commit()
         with engine.connect() as c:
             at = c.execute(text("SELECT max(occurred_at) FROM enforcement_events")).scalar()

@@ -31,8 +31,13 @@ def years_ago(n: float, days: int = 0) -> date:
 
 
 def score(engine, ref: str, as_of: date = AS_OF):
-    return row(engine, "SELECT s.score, s.tier, s.reasons FROM enforcement_cases c,"
-               " score_case(c.id, :d) s WHERE c.case_ref = :r", r=ref, d=as_of)
+    return row(
+        engine,
+        "SELECT s.score, s.tier, s.reasons FROM enforcement_cases c,"
+        " score_case(c.id, :d) s WHERE c.case_ref = :r",
+        r=ref,
+        d=as_of,
+    )
 
 
 def base_case(engine, **overrides) -> str:
@@ -51,10 +56,18 @@ def test_base_case_scores_only_its_balance(engine) -> None:
     assert (s.score, s.tier, s.reasons) == (3, 0, ["+3 balance under $2,500"])
 
 
-@pytest.mark.parametrize(("principal", "points"), [
-    ("50000.00", 25), ("49999.99", 18), ("10000.00", 18), ("9999.99", 10), ("2500.00", 10),
-    ("2499.99", 3), ("100.00", 3),
-])
+@pytest.mark.parametrize(
+    ("principal", "points"),
+    [
+        ("50000.00", 25),
+        ("49999.99", 18),
+        ("10000.00", 18),
+        ("9999.99", 10),
+        ("2500.00", 10),
+        ("2499.99", 3),
+        ("100.00", 3),
+    ],
+)
 def test_balance_factor_bands(engine, principal, points) -> None:
     # Entered today: no interest yet, and +10 for a judgment under 2 years old.
     ref = base_case(engine, principal=Decimal(principal), entered_on=AS_OF)
@@ -67,22 +80,43 @@ def test_balance_includes_interest(engine) -> None:
     assert score(engine, ref).score == 18
 
 
-@pytest.mark.parametrize(("entered", "points"), [
-    (years_ago(1), 10), (years_ago(3), 5), (years_ago(7), 0), (years_ago(12), -5), (years_ago(16), -10),
-])
+@pytest.mark.parametrize(
+    ("entered", "points"),
+    [
+        (years_ago(1), 10),
+        (years_ago(3), 5),
+        (years_ago(7), 0),
+        (years_ago(12), -5),
+        (years_ago(16), -10),
+    ],
+)
 def test_age_factor(engine, entered, points) -> None:
     ref = base_case(engine, entered_on=entered)
     assert score(engine, ref).score == 3 + points
 
 
 def _asset(engine, ref, kind, verified_on=None, county=None, description="asset") -> None:
-    run(engine, rpc.record_asset, case_ref=ref, kind=kind, description=description,
-        verified_on=verified_on, county=county, actor="U0ALICE")
+    run(
+        engine,
+        rpc.record_asset,
+        case_ref=ref,
+        kind=kind,
+        description=description,
+        verified_on=verified_on,
+        county=county,
+        actor="U0ALICE",
+    )
 
 
-@pytest.mark.parametrize(("kind", "days", "points"), [
-    ("employer", 179, 20), ("employer", 180, 0), ("bank_account", 89, 20), ("bank_account", 90, 0),
-])
+@pytest.mark.parametrize(
+    ("kind", "days", "points"),
+    [
+        ("employer", 179, 20),
+        ("employer", 180, 0),
+        ("bank_account", 89, 20),
+        ("bank_account", 90, 0),
+    ],
+)
 def test_verified_asset_factors(engine, kind, days, points) -> None:
     ref = base_case(engine)
     _asset(engine, ref, kind, verified_on=AS_OF - timedelta(days=days))
@@ -111,8 +145,16 @@ def test_operating_business(engine) -> None:
 @pytest.mark.parametrize(("days_ago", "points"), [(30, 10), (179, 10), (181, 5), (400, 5)])
 def test_payment_factor(engine, days_ago, points) -> None:
     ref = base_case(engine)
-    run(engine, rpc.record_enforcement_payment, case_ref=ref, amount=Decimal("10.00"), kind="direct",
-        idempotency_key=f"k-{ref}", received_on=AS_OF - timedelta(days=days_ago), actor="U0ALICE")
+    run(
+        engine,
+        rpc.record_enforcement_payment,
+        case_ref=ref,
+        amount=Decimal("10.00"),
+        kind="direct",
+        idempotency_key=f"k-{ref}",
+        received_on=AS_OF - timedelta(days=days_ago),
+        actor="U0ALICE",
+    )
     assert score(engine, ref).score == 3 + points
 
 
@@ -126,19 +168,45 @@ def test_exempt_income_only(engine) -> None:
 
 def test_asset_search_found_nothing(engine) -> None:
     ref = base_case(engine)
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE")
-    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"],
-        state="in_progress", actor="U0ALICE")
+    a = run(
+        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+    )
+    run(
+        engine,
+        rpc.advance_enforcement_action,
+        case_ref=ref,
+        action_id=a["action_id"],
+        state="in_progress",
+        actor="U0ALICE",
+    )
     assert score(engine, ref).score == 3
     doc = add_document(engine, ref, "search_report")
-    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"], state="none",
-        document_id=doc, actor="U0ALICE")
+    run(
+        engine,
+        rpc.advance_enforcement_action,
+        case_ref=ref,
+        action_id=a["action_id"],
+        state="none",
+        document_id=doc,
+        actor="U0ALICE",
+    )
     assert score(engine, ref).score == 3 - 15
 
 
-@pytest.mark.parametrize(("points", "tier"), [
-    (100, 3), (60, 3), (59, 2), (40, 2), (39, 1), (20, 1), (19, 0), (0, 0), (-30, 0),
-])
+@pytest.mark.parametrize(
+    ("points", "tier"),
+    [
+        (100, 3),
+        (60, 3),
+        (59, 2),
+        (40, 2),
+        (39, 1),
+        (20, 1),
+        (19, 0),
+        (0, 0),
+        (-30, 0),
+    ],
+)
 def test_thresholds(engine, points, tier) -> None:
     # The factors are policy rows the firm can tune; tune one to land exactly on a threshold.
     execute(engine, "UPDATE tier_factors SET points = :p WHERE code = 'balance_low'", p=points)
@@ -153,12 +221,25 @@ def _tier3_case(engine) -> str:
     return ref
 
 
-@pytest.mark.parametrize(("flag", "why"), [
-    ("bankruptcy_stay", "bankruptcy stay"), ("vacated", "judgment vacated"), ("deceased", "debtor deceased"),
-])
+@pytest.mark.parametrize(
+    ("flag", "why"),
+    [
+        ("bankruptcy_stay", "bankruptcy stay"),
+        ("vacated", "judgment vacated"),
+        ("deceased", "debtor deceased"),
+    ],
+)
 def test_hard_rules_to_tier_0(engine, flag, why) -> None:
     ref = _tier3_case(engine)
-    run(engine, rpc.set_case_flag, case_ref=ref, flag=flag, value=True, reason="docket", actor="U0ALICE")
+    run(
+        engine,
+        rpc.set_case_flag,
+        case_ref=ref,
+        flag=flag,
+        value=True,
+        reason="docket",
+        actor="U0ALICE",
+    )
     s = score(engine, ref)
     assert s.score == 65 and s.tier == 0
     assert s.reasons[-1] == f"hard rule: {why} -> Tier 0"
@@ -166,8 +247,15 @@ def test_hard_rules_to_tier_0(engine, flag, why) -> None:
 
 def test_hard_rule_tier_0_beats_big_balance(engine) -> None:
     ref = base_case(engine, principal=Decimal("250000.00"))
-    run(engine, rpc.set_case_flag, case_ref=ref, flag="bankruptcy_stay", value=True, reason="ch. 7",
-        actor="U0ALICE")
+    run(
+        engine,
+        rpc.set_case_flag,
+        case_ref=ref,
+        flag="bankruptcy_stay",
+        value=True,
+        reason="ch. 7",
+        actor="U0ALICE",
+    )
     assert score(engine, ref).tier == 0
 
 
@@ -181,7 +269,9 @@ def test_hard_rule_big_balance_at_least_tier_2(engine, principal, tier) -> None:
 
 
 def test_hard_rule_does_not_lower_tier_3(engine) -> None:
-    ref = base_case(engine, principal=Decimal("150000.00"), entered_on=AS_OF, debtor_type="business")
+    ref = base_case(
+        engine, principal=Decimal("150000.00"), entered_on=AS_OF, debtor_type="business"
+    )
     _asset(engine, ref, "bank_account", verified_on=AS_OF)
     assert score(engine, ref).tier == 3
 
@@ -199,6 +289,7 @@ def test_hard_rule_lien_expiring(engine, days_left, tier) -> None:
 
 
 # ---------------------------------------------------------------- assign_tiers
+
 
 def test_assign_tiers_change_is_an_event(engine) -> None:
     ref = base_case(engine)
@@ -221,8 +312,14 @@ def test_assign_tiers_change_is_an_event(engine) -> None:
 
 def test_assign_tiers_skips_closed_cases(engine) -> None:
     ref = base_case(engine)
-    run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", closing_reason="settled",
-        actor="U0ALICE")
+    run(
+        engine,
+        rpc.set_enforcement_stage,
+        case_ref=ref,
+        stage="closed",
+        closing_reason="settled",
+        actor="U0ALICE",
+    )
     assert run(engine, rpc.assign_tiers, as_of=AS_OF) == {"scored": 0, "changed": 0}
 
 
@@ -235,9 +332,15 @@ def test_create_case_sets_rule_tier(engine) -> None:
 
 # ---------------------------------------------------------------- overrides
 
+
 def _override(engine, ref, *, clock=T0, **kw) -> dict:
-    args = dict(case_ref=ref, tier=3, reason="client escalation", expires_at=T0 + timedelta(days=30),
-                actor="U0LEAD")
+    args = dict(
+        case_ref=ref,
+        tier=3,
+        reason="client escalation",
+        expires_at=T0 + timedelta(days=30),
+        actor="U0LEAD",
+    )
     args.update(kw)
     return run(engine, rpc.set_tier_override, clock=clock, **args)
 
@@ -290,17 +393,24 @@ def test_new_override_replaces_the_old_one(engine) -> None:
     assert case_row(engine, ref).tier == 1
 
 
-@pytest.mark.parametrize(("override", "exc", "match"), [
-    ({"expires_at": T0 + timedelta(days=90, minutes=1)}, errors.OverrideTooLong, "at most 90 days"),
-    ({"expires_at": T0 + timedelta(days=365)}, errors.OverrideTooLong, "at most 90 days"),
-    ({"expires_at": T0 - timedelta(days=1)}, errors.OverrideTooLong, "future"),
-    ({"expires_at": T0}, errors.OverrideTooLong, "future"),
-    ({"reason": ""}, errors.MissingReason, "reason"),
-    ({"reason": "   "}, errors.MissingReason, "reason"),
-    ({"tier": 4}, errors.InvalidInput, "Tier must be"),
-    ({"tier": -1}, errors.InvalidInput, "Tier must be"),
-    ({"case_ref": "DF-55555"}, errors.UnknownCase, "no case"),
-])
+@pytest.mark.parametrize(
+    ("override", "exc", "match"),
+    [
+        (
+            {"expires_at": T0 + timedelta(days=90, minutes=1)},
+            errors.OverrideTooLong,
+            "at most 90 days",
+        ),
+        ({"expires_at": T0 + timedelta(days=365)}, errors.OverrideTooLong, "at most 90 days"),
+        ({"expires_at": T0 - timedelta(days=1)}, errors.OverrideTooLong, "future"),
+        ({"expires_at": T0}, errors.OverrideTooLong, "future"),
+        ({"reason": ""}, errors.MissingReason, "reason"),
+        ({"reason": "   "}, errors.MissingReason, "reason"),
+        ({"tier": 4}, errors.InvalidInput, "Tier must be"),
+        ({"tier": -1}, errors.InvalidInput, "Tier must be"),
+        ({"case_ref": "DF-55555"}, errors.UnknownCase, "no case"),
+    ],
+)
 def test_override_refusals(engine, override, exc, match) -> None:
     ref = base_case(engine)
     with refused(engine, exc, match=match):
@@ -309,7 +419,13 @@ def test_override_refusals(engine, override, exc, match) -> None:
 
 def test_override_on_closed_case_is_refused(engine) -> None:
     ref = base_case(engine)
-    run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", closing_reason="settled",
-        actor="U0ALICE")
+    run(
+        engine,
+        rpc.set_enforcement_stage,
+        case_ref=ref,
+        stage="closed",
+        closing_reason="settled",
+        actor="U0ALICE",
+    )
     with refused(engine, errors.CaseClosed):
         _override(engine, ref)

@@ -27,10 +27,15 @@ def _transitions(url: str) -> list[tuple[str, str, str, list[str], bool]]:
     eng = create_engine(db.sqlalchemy_url(url))
     try:
         with eng.connect() as conn:
-            return [(r.kind, r.from_state, r.to_state, list(r.document_kinds), r.terminal)
-                    for r in conn.execute(text(
+            return [
+                (r.kind, r.from_state, r.to_state, list(r.document_kinds), r.terminal)
+                for r in conn.execute(
+                    text(
                         "SELECT kind::text AS kind, from_state, to_state, document_kinds::text[] AS"
-                        " document_kinds, terminal FROM workflow_transitions ORDER BY 1, 2, 3"))]
+                        " document_kinds, terminal FROM workflow_transitions ORDER BY 1, 2, 3"
+                    )
+                )
+            ]
     finally:
         eng.dispose()
 
@@ -65,11 +70,24 @@ def _walk(engine, ref: str, path: list[tuple]) -> int | None:
     for t in path:
         doc = _doc_for(engine, ref, t)
         if t[1] == "":
-            action_id = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind=t[0],
-                            document_id=doc, actor="U0ALICE")["action_id"]
+            action_id = run(
+                engine,
+                rpc.queue_enforcement_action,
+                case_ref=ref,
+                kind=t[0],
+                document_id=doc,
+                actor="U0ALICE",
+            )["action_id"]
         else:
-            run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=action_id, state=t[2],
-                document_id=doc, actor="U0ALICE")
+            run(
+                engine,
+                rpc.advance_enforcement_action,
+                case_ref=ref,
+                action_id=action_id,
+                state=t[2],
+                document_id=doc,
+                actor="U0ALICE",
+            )
     return action_id
 
 
@@ -82,30 +100,72 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
             # Without the document: refused, and nothing changes.
             with refused(engine, errors.DocumentRequired, match="needs a document"):
                 if frm == "":
-                    run(engine, rpc.queue_enforcement_action, case_ref=ref, kind=kind, actor="U0ALICE")
+                    run(
+                        engine,
+                        rpc.queue_enforcement_action,
+                        case_ref=ref,
+                        kind=kind,
+                        actor="U0ALICE",
+                    )
                 else:
-                    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=action_id,
-                        state=to, actor="U0ALICE")
+                    run(
+                        engine,
+                        rpc.advance_enforcement_action,
+                        case_ref=ref,
+                        action_id=action_id,
+                        state=to,
+                        actor="U0ALICE",
+                    )
             # With a document of a kind the step does not accept: refused.
-            wrong = add_document(engine, ref, "search_report" if "search_report" not in kinds else "other",
-                                 seed=f"wrong-{ref}")
+            wrong = add_document(
+                engine,
+                ref,
+                "search_report" if "search_report" not in kinds else "other",
+                seed=f"wrong-{ref}",
+            )
             with refused(engine, errors.DocumentRequired, match="needs a"):
                 if frm == "":
-                    run(engine, rpc.queue_enforcement_action, case_ref=ref, kind=kind, document_id=wrong,
-                        actor="U0ALICE")
+                    run(
+                        engine,
+                        rpc.queue_enforcement_action,
+                        case_ref=ref,
+                        kind=kind,
+                        document_id=wrong,
+                        actor="U0ALICE",
+                    )
                 else:
-                    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=action_id,
-                        state=to, document_id=wrong, actor="U0ALICE")
+                    run(
+                        engine,
+                        rpc.advance_enforcement_action,
+                        case_ref=ref,
+                        action_id=action_id,
+                        state=to,
+                        document_id=wrong,
+                        actor="U0ALICE",
+                    )
         doc = _doc_for(engine, ref, t)
         if frm == "":
-            result = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind=kind, document_id=doc,
-                         actor="U0ALICE")
+            result = run(
+                engine,
+                rpc.queue_enforcement_action,
+                case_ref=ref,
+                kind=kind,
+                document_id=doc,
+                actor="U0ALICE",
+            )
             assert result["state"] == to and result["created"] is True
             ev = last_event(engine, ref)
             assert ev.kind == "action_queued"
         else:
-            result = run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=action_id,
-                         state=to, document_id=doc, actor="U0ALICE")
+            result = run(
+                engine,
+                rpc.advance_enforcement_action,
+                case_ref=ref,
+                action_id=action_id,
+                state=to,
+                document_id=doc,
+                actor="U0ALICE",
+            )
             assert (result["from"], result["state"], result["finished"]) == (frm, to, terminal)
             ev = last_event(engine, ref)
             assert ev.kind == "action_advanced"
@@ -120,34 +180,76 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
 def test_illegal_step_names_the_next_steps(engine) -> None:
     ref = new_case(engine)
     doc = add_document(engine, ref, "execution")
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="levy", document_id=doc, actor="U0ALICE")
+    a = run(
+        engine,
+        rpc.queue_enforcement_action,
+        case_ref=ref,
+        kind="levy",
+        document_id=doc,
+        actor="U0ALICE",
+    )
     with refused(engine, errors.IllegalActionStep, match="cannot go from issued to levied") as info:
-        run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"], state="levied",
-            document_id=doc, actor="U0ALICE")
+        run(
+            engine,
+            rpc.advance_enforcement_action,
+            case_ref=ref,
+            action_id=a["action_id"],
+            state="levied",
+            document_id=doc,
+            actor="U0ALICE",
+        )
     assert info.value.hint == "Next steps from issued: delivered_to_officer."
     with refused(engine, errors.IllegalActionStep, match="cannot go from issued to nonsense"):
-        run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"], state="nonsense",
-            actor="U0ALICE")
+        run(
+            engine,
+            rpc.advance_enforcement_action,
+            case_ref=ref,
+            action_id=a["action_id"],
+            state="nonsense",
+            actor="U0ALICE",
+        )
 
 
 def test_finished_workflow_refuses_more_steps(engine) -> None:
     ref = new_case(engine)
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE")
-    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"], state="cancelled",
-        actor="U0ALICE")
+    a = run(
+        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+    )
+    run(
+        engine,
+        rpc.advance_enforcement_action,
+        case_ref=ref,
+        action_id=a["action_id"],
+        state="cancelled",
+        actor="U0ALICE",
+    )
     with refused(engine, errors.IllegalActionStep, match="finished"):
-        run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"],
-            state="in_progress", actor="U0ALICE")
+        run(
+            engine,
+            rpc.advance_enforcement_action,
+            case_ref=ref,
+            action_id=a["action_id"],
+            state="in_progress",
+            actor="U0ALICE",
+        )
 
 
 def test_advance_unknown_or_foreign_workflow(engine) -> None:
     ref = new_case(engine)
     other = new_case(engine)
-    a = run(engine, rpc.queue_enforcement_action, case_ref=other, kind="asset_search", actor="U0ALICE")
+    a = run(
+        engine, rpc.queue_enforcement_action, case_ref=other, kind="asset_search", actor="U0ALICE"
+    )
     for action_id in (a["action_id"], 99999):
         with refused(engine, errors.NotFound, match="no workflow"):
-            run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=action_id,
-                state="in_progress", actor="U0ALICE")
+            run(
+                engine,
+                rpc.advance_enforcement_action,
+                case_ref=ref,
+                action_id=action_id,
+                state="in_progress",
+                actor="U0ALICE",
+            )
 
 
 def test_document_from_another_case_is_refused(engine) -> None:
@@ -155,7 +257,14 @@ def test_document_from_another_case_is_refused(engine) -> None:
     other = new_case(engine)
     doc = add_document(engine, other, "execution")
     with refused(engine, errors.DocumentRequired, match="not stored on"):
-        run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="levy", document_id=doc, actor="U0ALICE")
+        run(
+            engine,
+            rpc.queue_enforcement_action,
+            case_ref=ref,
+            kind="levy",
+            document_id=doc,
+            actor="U0ALICE",
+        )
 
 
 def test_queue_refusals(engine) -> None:
@@ -163,44 +272,106 @@ def test_queue_refusals(engine) -> None:
     with refused(engine, errors.InvalidInput, match="not a workflow"):
         run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="lawsuit", actor="U0ALICE")
     with refused(engine, errors.UnknownCase):
-        run(engine, rpc.queue_enforcement_action, case_ref="DF-77777", kind="asset_search", actor="U0ALICE")
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE")
-    run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", closing_reason="settled",
-        actor="U0ALICE")
+        run(
+            engine,
+            rpc.queue_enforcement_action,
+            case_ref="DF-77777",
+            kind="asset_search",
+            actor="U0ALICE",
+        )
+    a = run(
+        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+    )
+    run(
+        engine,
+        rpc.set_enforcement_stage,
+        case_ref=ref,
+        stage="closed",
+        closing_reason="settled",
+        actor="U0ALICE",
+    )
     with refused(engine, errors.CaseClosed):
-        run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE")
+        run(
+            engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+        )
     with refused(engine, errors.CaseClosed):
-        run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"],
-            state="in_progress", actor="U0ALICE")
+        run(
+            engine,
+            rpc.advance_enforcement_action,
+            case_ref=ref,
+            action_id=a["action_id"],
+            state="in_progress",
+            actor="U0ALICE",
+        )
 
 
 def test_queue_is_idempotent_on_its_key(engine) -> None:
     ref = new_case(engine)
-    first = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search",
-                idempotency_key="view-123", actor="U0ALICE")
-    again = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search",
-                idempotency_key="view-123", actor="U0ALICE")
+    first = run(
+        engine,
+        rpc.queue_enforcement_action,
+        case_ref=ref,
+        kind="asset_search",
+        idempotency_key="view-123",
+        actor="U0ALICE",
+    )
+    again = run(
+        engine,
+        rpc.queue_enforcement_action,
+        case_ref=ref,
+        kind="asset_search",
+        idempotency_key="view-123",
+        actor="U0ALICE",
+    )
     assert again["action_id"] == first["action_id"] and again["created"] is False
     assert event_kinds(engine, ref).count("action_queued") == 1
     with refused(engine, errors.IdempotencyConflict, match="different workflow"):
-        run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="marshal", idempotency_key="view-123",
-            actor="U0ALICE")
+        run(
+            engine,
+            rpc.queue_enforcement_action,
+            case_ref=ref,
+            kind="marshal",
+            idempotency_key="view-123",
+            actor="U0ALICE",
+        )
 
 
 def test_levy_deadlines_roll_over_election_day(engine) -> None:
     ref = new_case(engine)
     doc = add_document(engine, ref, "execution")
     # 2026-09-04 + 60 days = Tuesday 2026-11-03, Election Day -> Wednesday the 4th.
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="levy", document_id=doc,
-            on=date(2026, 9, 4), actor="U0ALICE")
+    a = run(
+        engine,
+        rpc.queue_enforcement_action,
+        case_ref=ref,
+        kind="levy",
+        document_id=doc,
+        on=date(2026, 9, 4),
+        actor="U0ALICE",
+    )
     assert a["deadlines"] == {"return_due": "2026-11-04"}
     assert scalar(engine, "SELECT next_deadline FROM enforcement_actions") == date(2026, 11, 4)
-    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"],
-        state="delivered_to_officer", document_id=add_document(engine, ref, "transmittal"),
-        officer_docket="M-123", on=date(2026, 9, 8), actor="U0ALICE")
-    result = run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a["action_id"],
-                 state="levied", document_id=add_document(engine, ref, "levy_notice"),
-                 on=date(2026, 9, 10), actor="U0ALICE")
+    run(
+        engine,
+        rpc.advance_enforcement_action,
+        case_ref=ref,
+        action_id=a["action_id"],
+        state="delivered_to_officer",
+        document_id=add_document(engine, ref, "transmittal"),
+        officer_docket="M-123",
+        on=date(2026, 9, 8),
+        actor="U0ALICE",
+    )
+    result = run(
+        engine,
+        rpc.advance_enforcement_action,
+        case_ref=ref,
+        action_id=a["action_id"],
+        state="levied",
+        document_id=add_document(engine, ref, "levy_notice"),
+        on=date(2026, 9, 10),
+        actor="U0ALICE",
+    )
     d = result["deadlines"]
     assert d["return_due"] == "2026-11-04"
     assert d["void_on"] == "2026-12-09"
@@ -217,34 +388,77 @@ def test_asset_search_deadline_by_tier(engine, tier, due) -> None:
 
     ref = new_case(engine)
     if tier == 3:
-        run(engine, rpc.set_tier_override, case_ref=ref, tier=3, reason="vip",
-            expires_at=datetime.now(UTC) + timedelta(days=30), actor="U0ALICE")
+        run(
+            engine,
+            rpc.set_tier_override,
+            case_ref=ref,
+            tier=3,
+            reason="vip",
+            expires_at=datetime.now(UTC) + timedelta(days=30),
+            actor="U0ALICE",
+        )
     else:
-        run(engine, rpc.set_tier_override, case_ref=ref, tier=1, reason="low",
-            expires_at=datetime.now(UTC) + timedelta(days=30), actor="U0ALICE")
+        run(
+            engine,
+            rpc.set_tier_override,
+            case_ref=ref,
+            tier=1,
+            reason="low",
+            expires_at=datetime.now(UTC) + timedelta(days=30),
+            actor="U0ALICE",
+        )
     # Wednesday 2026-03-04 + 5 = Monday the 9th; + 10 = Saturday the 14th -> Monday the 16th.
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", on=date(2026, 3, 4),
-            actor="U0ALICE")
+    a = run(
+        engine,
+        rpc.queue_enforcement_action,
+        case_ref=ref,
+        kind="asset_search",
+        on=date(2026, 3, 4),
+        actor="U0ALICE",
+    )
     assert a["deadlines"]["search_due"] == due.isoformat()
 
 
 # ---------------------------------------------------------------- issue_subpoena
+
 
 def test_issue_subpoena(engine) -> None:
     ref = new_case(engine)
     doc = add_document(engine, ref, "subpoena")
     # Served Wednesday 2026-02-04: answer due the 11th; served 2026-02-05: the 12th is Lincoln's
     # Birthday, so the 13th.
-    result = run(engine, rpc.issue_subpoena, case_ref=ref, recipient="Chase Bank", document_id=doc,
-                 served_on=date(2026, 2, 5), actor="U0ALICE")
+    result = run(
+        engine,
+        rpc.issue_subpoena,
+        case_ref=ref,
+        recipient="Chase Bank",
+        document_id=doc,
+        served_on=date(2026, 2, 5),
+        actor="U0ALICE",
+    )
     assert result["state"] == "served" and result["deadlines"] == {"answer_due": "2026-02-13"}
     ev = last_event(engine, ref)
-    assert ev.kind == "subpoena_issued" and ev.document_id == doc and ev.action_id == result["action_id"]
+    assert (
+        ev.kind == "subpoena_issued"
+        and ev.document_id == doc
+        and ev.action_id == result["action_id"]
+    )
     a = row(engine, "SELECT * FROM enforcement_actions WHERE id = :i", i=result["action_id"])
-    assert (a.kind, a.state, a.recipient, a.next_deadline) == ("information_subpoena", "served",
-                                                              "Chase Bank", date(2026, 2, 13))
+    assert (a.kind, a.state, a.recipient, a.next_deadline) == (
+        "information_subpoena",
+        "served",
+        "Chase Bank",
+        date(2026, 2, 13),
+    )
     # It continues as an ordinary workflow.
-    run(engine, rpc.advance_enforcement_action, case_ref=ref, action_id=a.id, state="answered", actor="U0ALICE")
+    run(
+        engine,
+        rpc.advance_enforcement_action,
+        case_ref=ref,
+        action_id=a.id,
+        state="answered",
+        actor="U0ALICE",
+    )
 
 
 def test_issue_subpoena_refusals(engine) -> None:
@@ -252,33 +466,105 @@ def test_issue_subpoena_refusals(engine) -> None:
     doc = add_document(engine, ref, "subpoena")
     wrong = add_document(engine, ref, "execution")
     with refused(engine, errors.DocumentRequired, match="needs a document"):
-        run(engine, rpc.issue_subpoena, case_ref=ref, recipient="Chase", document_id=None, actor="U0ALICE")
+        run(
+            engine,
+            rpc.issue_subpoena,
+            case_ref=ref,
+            recipient="Chase",
+            document_id=None,
+            actor="U0ALICE",
+        )
     with refused(engine, errors.DocumentRequired, match="not execution"):
-        run(engine, rpc.issue_subpoena, case_ref=ref, recipient="Chase", document_id=wrong, actor="U0ALICE")
+        run(
+            engine,
+            rpc.issue_subpoena,
+            case_ref=ref,
+            recipient="Chase",
+            document_id=wrong,
+            actor="U0ALICE",
+        )
     with refused(engine, errors.MissingReason, match="recipient"):
-        run(engine, rpc.issue_subpoena, case_ref=ref, recipient=" ", document_id=doc, actor="U0ALICE")
+        run(
+            engine,
+            rpc.issue_subpoena,
+            case_ref=ref,
+            recipient=" ",
+            document_id=doc,
+            actor="U0ALICE",
+        )
     with refused(engine, errors.InvalidInput, match="future"):
-        run(engine, rpc.issue_subpoena, case_ref=ref, recipient="Chase", document_id=doc,
-            served_on=date.today() + timedelta(days=3), actor="U0ALICE")
-    run(engine, rpc.set_enforcement_stage, case_ref=ref, stage="closed", closing_reason="settled",
-        actor="U0ALICE")
+        run(
+            engine,
+            rpc.issue_subpoena,
+            case_ref=ref,
+            recipient="Chase",
+            document_id=doc,
+            served_on=date.today() + timedelta(days=3),
+            actor="U0ALICE",
+        )
+    run(
+        engine,
+        rpc.set_enforcement_stage,
+        case_ref=ref,
+        stage="closed",
+        closing_reason="settled",
+        actor="U0ALICE",
+    )
     with refused(engine, errors.CaseClosed):
-        run(engine, rpc.issue_subpoena, case_ref=ref, recipient="Chase", document_id=doc, actor="U0ALICE")
+        run(
+            engine,
+            rpc.issue_subpoena,
+            case_ref=ref,
+            recipient="Chase",
+            document_id=doc,
+            actor="U0ALICE",
+        )
 
 
 # ---------------------------------------------------------------- record_deadline_warning
 
+
 def test_deadline_warning_is_recorded_once(engine) -> None:
     ref = new_case(engine)
-    a = run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE")
-    assert run(engine, rpc.record_deadline_warning, action_id=a["action_id"], warning="search_due",
-               due=date(2026, 3, 9)) is True
-    assert run(engine, rpc.record_deadline_warning, action_id=a["action_id"], warning="search_due",
-               due=date(2026, 3, 9)) is False
-    assert run(engine, rpc.record_deadline_warning, action_id=a["action_id"], warning="other",
-               due=date(2026, 3, 9)) is True
-    warnings = rows(engine, "SELECT * FROM enforcement_events WHERE kind = 'deadline_warning' ORDER BY seq")
+    a = run(
+        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+    )
+    assert (
+        run(
+            engine,
+            rpc.record_deadline_warning,
+            action_id=a["action_id"],
+            warning="search_due",
+            due=date(2026, 3, 9),
+        )
+        is True
+    )
+    assert (
+        run(
+            engine,
+            rpc.record_deadline_warning,
+            action_id=a["action_id"],
+            warning="search_due",
+            due=date(2026, 3, 9),
+        )
+        is False
+    )
+    assert (
+        run(
+            engine,
+            rpc.record_deadline_warning,
+            action_id=a["action_id"],
+            warning="other",
+            due=date(2026, 3, 9),
+        )
+        is True
+    )
+    warnings = rows(
+        engine, "SELECT * FROM enforcement_events WHERE kind = 'deadline_warning' ORDER BY seq"
+    )
     assert [w.payload["warning"] for w in warnings] == ["search_due", "other"]
     assert warnings[0].actor == "system:nightly" and warnings[0].action_id == a["action_id"]
     with refused(engine, errors.NotFound, match="No workflow"):
-        run(engine, rpc.record_deadline_warning, action_id=424242, warning="x", due=date(2026, 3, 9))
+        run(
+            engine, rpc.record_deadline_warning, action_id=424242, warning="x", due=date(2026, 3, 9)
+        )

@@ -95,10 +95,19 @@ def test_susan_b_anthony_day_on_a_weekday_is_a_business_day() -> None:
 
 def test_only_gcl24_names() -> None:
     allowed = {
-        "New Year's Day", "Martin Luther King Jr. Day", "Lincoln's Birthday",
+        "New Year's Day",
+        "Martin Luther King Jr. Day",
+        "Lincoln's Birthday",
         "Washington's Birthday",
-        "Memorial Day", "Flag Day", "Juneteenth National Independence Day", "Independence Day",
-        "Labor Day", "Columbus Day", "Election Day", "Veterans Day", "Thanksgiving Day",
+        "Memorial Day",
+        "Flag Day",
+        "Juneteenth National Independence Day",
+        "Independence Day",
+        "Labor Day",
+        "Columbus Day",
+        "Election Day",
+        "Veterans Day",
+        "Thanksgiving Day",
         "Christmas Day",
     }
     for _day, name in holiday_rows(2000, 2040):

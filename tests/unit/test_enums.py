@@ -33,7 +33,13 @@ def test_values_are_their_names() -> None:
 
 
 def test_required_members() -> None:
-    assert {"asset_search", "information_subpoena", "restraining_notice", "levy", "garnishment",
-            "marshal"} == {k.value for k in ActionKind}
+    assert {
+        "asset_search",
+        "information_subpoena",
+        "restraining_notice",
+        "levy",
+        "garnishment",
+        "marshal",
+    } == {k.value for k in ActionKind}
     assert len(DocumentKind) == 12
     assert {"stage_changed", "payment_recorded", "tier_changed"} <= {k.value for k in EventKind}
