@@ -37,8 +37,11 @@ class Services:
     def store(self) -> DocumentStore:
         from storage.factory import store_from_url
 
-        return store_from_url(self.settings.effective_storage_url, max_bytes=self.settings.storage_max_bytes,
-                              sse=self.settings.storage_sse)
+        return store_from_url(
+            self.settings.effective_storage_url,
+            max_bytes=self.settings.storage_max_bytes,
+            sse=self.settings.storage_sse,
+        )
 
     @cached_property
     def slack(self) -> WebClient:

@@ -43,10 +43,9 @@ def ny_public_holidays(year: int) -> dict[date, str]:
             base = name.removesuffix(OBSERVED_SUFFIX)
             if base not in GCL24_NAMES:
                 continue
-            if name.endswith(OBSERVED_SUFFIX):
-                # Only the Sunday -> Monday move is GCL 24; federal Friday "observed" days are not.
-                if day.weekday() != 0:
-                    continue
+            # Only the Sunday -> Monday move is GCL 24; federal Friday "observed" days are not.
+            if name.endswith(OBSERVED_SUFFIX) and day.weekday() != 0:
+                continue
             result[day] = name
     # Flag Day: the second Sunday in June (GCL 24); on a Sunday, so it never changes a deadline.
     first = date(year, 6, 1)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -37,12 +37,12 @@ def plain_url(url: str) -> str:
     """A libpq URL (postgresql://...) from any SQLAlchemy-style spelling."""
     for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix):]
+            return "postgresql://" + url[len(prefix) :]
     return url
 
 
 def sqlalchemy_url(url: str) -> str:
-    return "postgresql+psycopg://" + plain_url(url)[len("postgresql://"):]
+    return "postgresql+psycopg://" + plain_url(url)[len("postgresql://") :]
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -110,8 +110,7 @@ def fill_holidays(url: str, first_year: int = 2000, last_year: int | None = None
     rows = holiday_rows(first_year, last_year)
     with connect(url) as conn, conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO ny_holidays (day, name) VALUES (%s, %s)"
-            " ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name",
+            "INSERT INTO ny_holidays (day, name) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name",
             rows,
         )
         conn.commit()

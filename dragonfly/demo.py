@@ -12,7 +12,7 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,15 +22,47 @@ from dragonfly import rpc
 from dragonfly.bootstrap import Services
 
 OWNERS = ["U0ALICE01", "U0BRUNO02", "U0CARLA03", "U0DEVON04", "U0ELENA05", "U0FARID06"]
-PLAINTIFFS = ["Acme Funding LLC", "Bayside Medical Group", "Citywide Lenders Inc", "Empire Auto Finance",
-              "Hudson Valley Supply Co", "Kingsbridge Properties LLC", "Liberty Card Services",
-              "Midtown Equipment Leasing", "Northshore Credit Union", "Queensboro Wholesale Corp",
-              "Riverside Dental PC", "Staten Island Builders Inc"]
+PLAINTIFFS = [
+    "Acme Funding LLC",
+    "Bayside Medical Group",
+    "Citywide Lenders Inc",
+    "Empire Auto Finance",
+    "Hudson Valley Supply Co",
+    "Kingsbridge Properties LLC",
+    "Liberty Card Services",
+    "Midtown Equipment Leasing",
+    "Northshore Credit Union",
+    "Queensboro Wholesale Corp",
+    "Riverside Dental PC",
+    "Staten Island Builders Inc",
+]
 FIRST = ["James", "Maria", "Wei", "Aisha", "Carlos", "Olga", "Darnell", "Priya", "Sean", "Fatima", "Luis", "Hana"]
-LAST = ["Rivera", "Chen", "Johnson", "Okafor", "Kowalski", "Patel", "Murphy", "Haddad", "Nguyen", "Cohen",
-        "Santos", "Brown"]
-BUSINESS = ["Bagels", "Auto Body", "Construction", "Deli", "Trucking", "Laundromat", "Pharmacy", "Fitness",
-            "Printing", "Electric"]
+LAST = [
+    "Rivera",
+    "Chen",
+    "Johnson",
+    "Okafor",
+    "Kowalski",
+    "Patel",
+    "Murphy",
+    "Haddad",
+    "Nguyen",
+    "Cohen",
+    "Santos",
+    "Brown",
+]
+BUSINESS = [
+    "Bagels",
+    "Auto Body",
+    "Construction",
+    "Deli",
+    "Trucking",
+    "Laundromat",
+    "Pharmacy",
+    "Fitness",
+    "Printing",
+    "Electric",
+]
 COUNTIES = ["Kings", "New York", "Queens", "Bronx", "Richmond", "Nassau", "Suffolk", "Westchester"]
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -51,28 +83,76 @@ class Plan:
 
 # Each phase: the function, and the jsonb_to_recordset column types of its arguments.
 SIGNATURES: dict[str, tuple[str, dict[str, str]]] = {
-    "create": ("create_enforcement_case", {
-        "plaintiff_name": "text", "debtor_name": "text", "debtor_type": "text", "court": "text", "county": "text",
-        "index_number": "text", "entered_on": "date", "principal": "numeric", "costs": "numeric",
-        "consumer_debt": "boolean", "owner": "text", "actor": "text", "source": "text"}),
+    "create": (
+        "create_enforcement_case",
+        {
+            "plaintiff_name": "text",
+            "debtor_name": "text",
+            "debtor_type": "text",
+            "court": "text",
+            "county": "text",
+            "index_number": "text",
+            "entered_on": "date",
+            "principal": "numeric",
+            "costs": "numeric",
+            "consumer_debt": "boolean",
+            "owner": "text",
+            "actor": "text",
+            "source": "text",
+        },
+    ),
     "discovery": ("set_enforcement_stage", {"case_ref": "text", "stage": "text", "actor": "text", "note": "text"}),
-    "asset": ("record_asset", {"case_ref": "text", "kind": "text", "description": "text", "actor": "text",
-                               "verified_on": "date", "county": "text"}),
+    "asset": (
+        "record_asset",
+        {
+            "case_ref": "text",
+            "kind": "text",
+            "description": "text",
+            "actor": "text",
+            "verified_on": "date",
+            "county": "text",
+        },
+    ),
     "search": ("queue_enforcement_action", {"case_ref": "text", "kind": "text", "actor": "text"}),
     "execution": ("set_enforcement_stage", {"case_ref": "text", "stage": "text", "actor": "text"}),
-    "document": ("attach_enforcement_document", {
-        "case_ref": "text", "kind": "text", "storage_key": "text", "sha256": "text", "size_bytes": "bigint",
-        "content_type": "text", "original_name": "text", "uploader": "text"}),
-    "payment": ("record_enforcement_payment", {"case_ref": "text", "amount": "numeric", "kind": "text",
-                                               "idempotency_key": "text", "actor": "text", "received_on": "date"}),
+    "document": (
+        "attach_enforcement_document",
+        {
+            "case_ref": "text",
+            "kind": "text",
+            "storage_key": "text",
+            "sha256": "text",
+            "size_bytes": "bigint",
+            "content_type": "text",
+            "original_name": "text",
+            "uploader": "text",
+        },
+    ),
+    "payment": (
+        "record_enforcement_payment",
+        {
+            "case_ref": "text",
+            "amount": "numeric",
+            "kind": "text",
+            "idempotency_key": "text",
+            "actor": "text",
+            "received_on": "date",
+        },
+    ),
     "recovery": ("set_enforcement_stage", {"case_ref": "text", "stage": "text", "actor": "text"}),
-    "closed": ("set_enforcement_stage", {"case_ref": "text", "stage": "text", "actor": "text",
-                                         "closing_reason": "text", "note": "text"}),
+    "closed": (
+        "set_enforcement_stage",
+        {"case_ref": "text", "stage": "text", "actor": "text", "closing_reason": "text", "note": "text"},
+    ),
     "note": ("add_case_note", {"case_ref": "text", "text": "text", "actor": "text"}),
-    "blocker": ("log_enforcement_blocker", {"case_ref": "text", "kind": "text", "reason": "text", "eta": "date",
-                                            "actor": "text"}),
-    "override": ("set_tier_override", {"case_ref": "text", "tier": "integer", "reason": "text",
-                                       "expires_at": "timestamptz", "actor": "text"}),
+    "blocker": (
+        "log_enforcement_blocker",
+        {"case_ref": "text", "kind": "text", "reason": "text", "eta": "date", "actor": "text"},
+    ),
+    "override": (
+        "set_tier_override",
+        {"case_ref": "text", "tier": "integer", "reason": "text", "expires_at": "timestamptz", "actor": "text"},
+    ),
 }
 
 
@@ -80,8 +160,10 @@ def _batch_sql(function: str, columns: dict[str, str]) -> str:
     cols = ", ".join(f"{k} {v}" for k, v in {"at": "text", **columns}.items())
     args = ", ".join(f"p_{k} => r.{k}" for k in columns)
     # set_config runs first for each row, so the function sees that row's clock.
-    return (f"SELECT set_config('dragonfly.clock', r.at, true), {function}({args}) "
-            f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({cols})")
+    return (
+        f"SELECT set_config('dragonfly.clock', r.at, true), {function}({args}) "
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({cols})"
+    )
 
 
 def _run_phase(conn: Connection, phase: str, rows: list[dict[str, Any]]) -> list[Any]:
@@ -89,7 +171,7 @@ def _run_phase(conn: Connection, phase: str, rows: list[dict[str, Any]]) -> list
     sql = text(_batch_sql(function, columns))
     results: list[Any] = []
     for i in range(0, len(rows), 2000):
-        chunk = rows[i:i + 2000]
+        chunk = rows[i : i + 2000]
         results.extend(r[1] for r in conn.execute(sql, {"rows": json.dumps(chunk, default=str)}))
     return results
 
@@ -107,8 +189,11 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
     for i in range(n):
         ref = f"DF-{start_number + i}"
         person = rng.random() < 0.7
-        debtor = (f"{rng.choice(FIRST)} {rng.choice(LAST)}" if person
-                  else f"{rng.choice(LAST)} {rng.choice(BUSINESS)} {rng.choice(['LLC', 'Inc', 'Corp'])}")
+        debtor = (
+            f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            if person
+            else f"{rng.choice(LAST)} {rng.choice(BUSINESS)} {rng.choice(['LLC', 'Inc', 'Corp'])}"
+        )
         county = rng.choice(COUNTIES)
         age_days = int(rng.triangular(40, 18 * 365, 2 * 365))
         entered = today - timedelta(days=age_days)
@@ -121,15 +206,30 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
         def at(frac: float, _t0: datetime = t0, _span: timedelta = span) -> str:
             return _iso(_t0 + _span * frac)
 
-        court = ("Civil Court of the City of New York" if county in ("Kings", "New York", "Queens", "Bronx", "Richmond")
-                 else f"Supreme Court, {county} County")
-        plan.add("create", dict(at=_iso(t0), plaintiff_name=rng.choice(PLAINTIFFS), debtor_name=debtor,
-                                debtor_type="person" if person else "business", court=court, county=county,
-                                index_number=f"{100000 + start_number + i}/{entered.year % 100:02d}",
-                                entered_on=entered.isoformat(), principal=str(principal),
-                                costs=str(Decimal(rng.choice([0, 45, 120, 250, 410]))),
-                                consumer_debt=person and rng.random() < 0.5, owner=owner,
-                                actor="cli:demo", source="demo"))
+        court = (
+            "Civil Court of the City of New York"
+            if county in ("Kings", "New York", "Queens", "Bronx", "Richmond")
+            else f"Supreme Court, {county} County"
+        )
+        plan.add(
+            "create",
+            dict(
+                at=_iso(t0),
+                plaintiff_name=rng.choice(PLAINTIFFS),
+                debtor_name=debtor,
+                debtor_type="person" if person else "business",
+                court=court,
+                county=county,
+                index_number=f"{100000 + start_number + i}/{entered.year % 100:02d}",
+                entered_on=entered.isoformat(),
+                principal=str(principal),
+                costs=str(Decimal(rng.choice([0, 45, 120, 250, 410]))),
+                consumer_debt=person and rng.random() < 0.5,
+                owner=owner,
+                actor="cli:demo",
+                source="demo",
+            ),
+        )
         target = rng.choices(["intake", "discovery", "execution", "recovery", "closed"], [4, 30, 32, 16, 18])[0]
         actor = owner or "U0ALICE01"
         if target == "intake":
@@ -138,10 +238,18 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
         if rng.random() < 0.6:
             kind = rng.choice(["employer", "bank_account", "real_property", "vehicle", "exempt_income"])
             verified = (t0 + span * 0.15 - timedelta(days=1)).date() - timedelta(days=rng.randint(0, 200))
-            plan.add("asset", dict(at=at(0.15), case_ref=ref, kind=kind, actor=actor,
-                                   description=f"{kind.replace('_', ' ')} found in public records",
-                                   verified_on=max(verified, entered).isoformat(),
-                                   county=county if kind == "real_property" else None))
+            plan.add(
+                "asset",
+                dict(
+                    at=at(0.15),
+                    case_ref=ref,
+                    kind=kind,
+                    actor=actor,
+                    description=f"{kind.replace('_', ' ')} found in public records",
+                    verified_on=max(verified, entered).isoformat(),
+                    county=county if kind == "real_property" else None,
+                ),
+            )
         if rng.random() < 0.35:
             plan.add("search", dict(at=at(0.2), case_ref=ref, kind="asset_search", actor=actor))
         if target == "discovery":
@@ -155,55 +263,125 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
             continue
         for k, frac in enumerate((0.55, 0.7, 0.85)[: rng.randint(1, 3)]):
             amount = (principal * Decimal(rng.uniform(0.02, 0.12))).quantize(Decimal("0.01"))
-            plan.add(f"payment:{k}", dict(at=at(frac), case_ref=ref, amount=str(amount),
-                                          kind=rng.choice(["direct", "plan_installment", "garnishment_remittance"]),
-                                          idempotency_key=f"demo-{ref}-{k}", actor=actor,
-                                          received_on=(t0 + span * frac - timedelta(days=1)).date().isoformat()))
+            plan.add(
+                f"payment:{k}",
+                dict(
+                    at=at(frac),
+                    case_ref=ref,
+                    amount=str(amount),
+                    kind=rng.choice(["direct", "plan_installment", "garnishment_remittance"]),
+                    idempotency_key=f"demo-{ref}-{k}",
+                    actor=actor,
+                    received_on=(t0 + span * frac - timedelta(days=1)).date().isoformat(),
+                ),
+            )
             if k == 0:
                 plan.add("recovery", dict(at=at(0.6), case_ref=ref, stage="recovery", actor=actor))
         if target == "recovery":
             _tail(plan, rng, ref, actor, now, at)
             continue
-        plan.add("closed", dict(at=at(0.95), case_ref=ref, stage="closed", actor=actor,
-                                closing_reason=rng.choice(["settled", "satisfied", "uncollectible"]),
-                                note="closed after review"))
+        plan.add(
+            "closed",
+            dict(
+                at=at(0.95),
+                case_ref=ref,
+                stage="closed",
+                actor=actor,
+                closing_reason=rng.choice(["settled", "satisfied", "uncollectible"]),
+                note="closed after review",
+            ),
+        )
     return plan, levies
 
 
-def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime,
-          at: Callable[[float], str]) -> None:
+def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, at: Callable[[float], str]) -> None:
     """Open cases: a note, a next action (some past due), sometimes a blocker or an override."""
     if rng.random() < 0.3:
         plan.add("note", dict(at=at(0.9), case_ref=ref, text="called the debtor; left a message", actor=actor))
     clock = now - timedelta(days=rng.uniform(1, 40))
     # `at` is the clock of the call; `at_` is the next-action time (often already past due).
-    plan.add("next", dict(at=_iso(clock), at_=_iso(clock + timedelta(days=rng.uniform(1, 45))), case_ref=ref,
-                          actor=actor, what=rng.choice(["follow up with the marshal", "check the bank's answer",
-                                                        "call the employer", "review the asset search"])))
+    plan.add(
+        "next",
+        dict(
+            at=_iso(clock),
+            at_=_iso(clock + timedelta(days=rng.uniform(1, 45))),
+            case_ref=ref,
+            actor=actor,
+            what=rng.choice(
+                [
+                    "follow up with the marshal",
+                    "check the bank's answer",
+                    "call the employer",
+                    "review the asset search",
+                ]
+            ),
+        ),
+    )
     if rng.random() < 0.12:
         bclock = now - timedelta(days=rng.uniform(1, 25))
-        plan.add("blocker", dict(at=_iso(bclock), case_ref=ref, actor=actor,
-                                 kind=rng.choice(["court", "marshal_or_sheriff", "bank", "employer"]),
-                                 reason=rng.choice(["waiting on the clerk", "marshal backlog", "bank has not answered"]),
-                                 eta=(bclock.date() + timedelta(days=rng.randint(1, 30))).isoformat()))
+        plan.add(
+            "blocker",
+            dict(
+                at=_iso(bclock),
+                case_ref=ref,
+                actor=actor,
+                kind=rng.choice(["court", "marshal_or_sheriff", "bank", "employer"]),
+                reason=rng.choice(["waiting on the clerk", "marshal backlog", "bank has not answered"]),
+                eta=(bclock.date() + timedelta(days=rng.randint(1, 30))).isoformat(),
+            ),
+        )
     if rng.random() < 0.03:
         oclock = now - timedelta(days=rng.uniform(1, 20))
-        plan.add("override", dict(at=_iso(oclock), case_ref=ref, tier=3, actor="U0ALICE01",
-                                  reason="client priority", expires_at=_iso(oclock + timedelta(days=60))))
+        plan.add(
+            "override",
+            dict(
+                at=_iso(oclock),
+                case_ref=ref,
+                tier=3,
+                actor="U0ALICE01",
+                reason="client priority",
+                expires_at=_iso(oclock + timedelta(days=60)),
+            ),
+        )
 
 
-def seed(services: Services, *, cases: int, seed_value: int = 7, now: datetime | None = None,
-         documents: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def seed(
+    services: Services,
+    *,
+    cases: int,
+    seed_value: int = 7,
+    now: datetime | None = None,
+    documents: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     """Write a demo book of `cases` cases; returns counts."""
     now = now or datetime.now(UTC) - timedelta(minutes=5)
     say = progress or (lambda _m: None)
     with services.engine.connect() as conn:
-        start = int(conn.execute(text("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END "
-                                      "FROM case_number_seq")).scalar_one())
+        start = int(
+            conn.execute(
+                text("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM case_number_seq")
+            ).scalar_one()
+        )
     plan, levies = build_plan(cases, seed=seed_value, now=now, start_number=start)
     counts: dict[str, int] = {}
-    order = ["create", "discovery", "asset", "search", "execution", "levy", "payment:0", "recovery",
-             "payment:1", "payment:2", "closed", "note", "next", "blocker", "override"]
+    order = [
+        "create",
+        "discovery",
+        "asset",
+        "search",
+        "execution",
+        "levy",
+        "payment:0",
+        "recovery",
+        "payment:1",
+        "payment:2",
+        "closed",
+        "note",
+        "next",
+        "blocker",
+        "override",
+    ]
     phases = dict(plan.phases)
     with services.engine.begin() as conn:
         for phase in order:
@@ -230,12 +408,14 @@ def seed(services: Services, *, cases: int, seed_value: int = 7, now: datetime |
 
 
 def _run_next(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    sql = text("SELECT set_config('dragonfly.clock', r.at, true), set_next_action(p_case_ref => r.case_ref, "
-               "p_at => r.at_, p_what => r.what, p_actor => r.actor) "
-               "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(at text, case_ref text, at_ timestamptz, "
-               "what text, actor text)")
+    sql = text(
+        "SELECT set_config('dragonfly.clock', r.at, true), set_next_action(p_case_ref => r.case_ref, "
+        "p_at => r.at_, p_what => r.what, p_actor => r.actor) "
+        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(at text, case_ref text, at_ timestamptz, "
+        "what text, actor text)"
+    )
     for i in range(0, len(rows), 2000):
-        conn.execute(sql, {"rows": json.dumps(rows[i:i + 2000], default=str)})
+        conn.execute(sql, {"rows": json.dumps(rows[i : i + 2000], default=str)})
 
 
 def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any]]) -> int:
@@ -243,17 +423,36 @@ def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any
     docs = []
     for lv in levies:
         body = PDF + f"% execution for {lv['case_ref']}\n".encode()
-        stored = services.store.put(io.BytesIO(body), case_ref=lv["case_ref"], kind="execution",
-                                    filename=f"execution-{lv['case_ref']}.pdf", uploader=lv["actor"])
-        docs.append(dict(at=lv["at"], case_ref=lv["case_ref"], kind="execution", storage_key=stored.key,
-                         sha256=stored.sha256, size_bytes=stored.size, content_type=stored.content_type,
-                         original_name=stored.original_name, uploader=lv["actor"]))
+        stored = services.store.put(
+            io.BytesIO(body),
+            case_ref=lv["case_ref"],
+            kind="execution",
+            filename=f"execution-{lv['case_ref']}.pdf",
+            uploader=lv["actor"],
+        )
+        docs.append(
+            dict(
+                at=lv["at"],
+                case_ref=lv["case_ref"],
+                kind="execution",
+                storage_key=stored.key,
+                sha256=stored.sha256,
+                size_bytes=stored.size,
+                content_type=stored.content_type,
+                original_name=stored.original_name,
+                uploader=lv["actor"],
+            )
+        )
     results = _run_phase(conn, "document", docs)
-    rows = [dict(at=d["at"], case_ref=d["case_ref"], actor=d["uploader"], document_id=r["document_id"])
-            for d, r in zip(docs, results, strict=True)]
-    sql = text("SELECT set_config('dragonfly.clock', r.at, true), queue_enforcement_action(p_case_ref => r.case_ref,"
-               " p_kind => 'levy', p_actor => r.actor, p_document_id => r.document_id) "
-               "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(at text, case_ref text, actor text, document_id bigint)")
+    rows = [
+        dict(at=d["at"], case_ref=d["case_ref"], actor=d["uploader"], document_id=r["document_id"])
+        for d, r in zip(docs, results, strict=True)
+    ]
+    sql = text(
+        "SELECT set_config('dragonfly.clock', r.at, true), queue_enforcement_action(p_case_ref => r.case_ref,"
+        " p_kind => 'levy', p_actor => r.actor, p_document_id => r.document_id) "
+        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(at text, case_ref text, actor text, document_id bigint)"
+    )
     for i in range(0, len(rows), 2000):
-        conn.execute(sql, {"rows": json.dumps(rows[i:i + 2000], default=str)})
+        conn.execute(sql, {"rows": json.dumps(rows[i : i + 2000], default=str)})
     return len(rows)

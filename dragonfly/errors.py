@@ -70,7 +70,8 @@ class AppendOnly(DomainError):
 
 
 BY_CODE: dict[str, type[DomainError]] = {
-    cls.code: cls for cls in DomainError.__subclasses__()  # type: ignore[misc]
+    cls.code: cls
+    for cls in DomainError.__subclasses__()  # type: ignore[misc]
 }
 
 

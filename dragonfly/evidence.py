@@ -34,8 +34,16 @@ class Recorded:
 
 
 def record_with_document(
-    services: Services, *, case_ref: str, kind: str, stream: IO[bytes], filename: str, uploader: str,
-    step: Step | None = None, source: str = "slack", before_step: Callable[[Connection], None] | None = None,
+    services: Services,
+    *,
+    case_ref: str,
+    kind: str,
+    stream: IO[bytes],
+    filename: str,
+    uploader: str,
+    step: Step | None = None,
+    source: str = "slack",
+    before_step: Callable[[Connection], None] | None = None,
 ) -> Recorded:
     """Store `stream`, then attach it and run `step` in one transaction; returns what was recorded.
 
@@ -47,15 +55,28 @@ def record_with_document(
         if before_step is not None:
             before_step(conn)
         doc = rpc.attach_enforcement_document(
-            conn, case_ref=case_ref, kind=kind, storage_key=stored.key, sha256=stored.sha256,
-            size_bytes=stored.size, content_type=stored.content_type, original_name=stored.original_name,
-            uploader=uploader, source=source)
+            conn,
+            case_ref=case_ref,
+            kind=kind,
+            storage_key=stored.key,
+            sha256=stored.sha256,
+            size_bytes=stored.size,
+            content_type=stored.content_type,
+            original_name=stored.original_name,
+            uploader=uploader,
+            source=source,
+        )
         result = step(conn, int(doc["document_id"])) if step is not None else None
     if not doc["created"] and doc["storage_key"] != stored.key:
         # The same bytes were already stored for this case and kind: keep one copy.
         _discard(services, stored.key)
-    return Recorded(document_id=int(doc["document_id"]), storage_key=str(doc["storage_key"]),
-                    sha256=stored.sha256, document_created=bool(doc["created"]), step=result)
+    return Recorded(
+        document_id=int(doc["document_id"]),
+        storage_key=str(doc["storage_key"]),
+        sha256=stored.sha256,
+        document_created=bool(doc["created"]),
+        step=result,
+    )
 
 
 def _discard(services: Services, key: str) -> None:

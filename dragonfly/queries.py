@@ -34,7 +34,9 @@ def get_case(*, session: Session, case_ref: str) -> CaseView | None:
     return session.exec(select(CaseView).where(CaseView.case_ref == ref)).first()
 
 
-def timeline(*, session: Session, case_ref: str, limit: int | None = None, newest_first: bool = False) -> list[TimelineEvent]:
+def timeline(
+    *, session: Session, case_ref: str, limit: int | None = None, newest_first: bool = False
+) -> list[TimelineEvent]:
     """A case's events in order (or newest first)."""
     order = col(TimelineEvent.seq).desc() if newest_first else col(TimelineEvent.seq)
     stmt = select(TimelineEvent).where(TimelineEvent.case_ref == case_ref).order_by(order)
@@ -44,7 +46,9 @@ def timeline(*, session: Session, case_ref: str, limit: int | None = None, newes
 
 
 def open_blockers(*, session: Session, case_ref: str) -> list[OpenBlocker]:
-    return list(session.exec(select(OpenBlocker).where(OpenBlocker.case_ref == case_ref).order_by(col(OpenBlocker.eta))))
+    return list(
+        session.exec(select(OpenBlocker).where(OpenBlocker.case_ref == case_ref).order_by(col(OpenBlocker.eta)))
+    )
 
 
 def actions(*, session: Session, case_ref: str, open_only: bool = True) -> list[ActionView]:
@@ -55,13 +59,17 @@ def actions(*, session: Session, case_ref: str, open_only: bool = True) -> list[
 
 
 def documents(*, session: Session, case_ref: str) -> list[DocumentView]:
-    return list(session.exec(select(DocumentView).where(DocumentView.case_ref == case_ref)
-                             .order_by(col(DocumentView.document_id))))
+    return list(
+        session.exec(
+            select(DocumentView).where(DocumentView.case_ref == case_ref).order_by(col(DocumentView.document_id))
+        )
+    )
 
 
 def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
-    return list(session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref)
-                             .order_by(col(PaymentView.payment_id))))
+    return list(
+        session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref).order_by(col(PaymentView.payment_id)))
+    )
 
 
 def overview(*, session: Session) -> list[TierOverview]:
@@ -70,8 +78,12 @@ def overview(*, session: Session) -> list[TierOverview]:
 
 def my_cases(*, session: Session, owner: str, limit: int = 50) -> list[CaseView]:
     """A person's open cases, past due first, then by next action."""
-    stmt = (select(CaseView).where(CaseView.owner_slack_id == owner, CaseView.status == "open")
-            .order_by(col(CaseView.next_action_at).asc().nulls_first(), col(CaseView.tier).desc()).limit(limit))
+    stmt = (
+        select(CaseView)
+        .where(CaseView.owner_slack_id == owner, CaseView.status == "open")
+        .order_by(col(CaseView.next_action_at).asc().nulls_first(), col(CaseView.tier).desc())
+        .limit(limit)
+    )
     return list(session.exec(stmt))
 
 

@@ -58,51 +58,136 @@ def transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def create_enforcement_case(
-    conn: Connection, *, plaintiff_name: str, debtor_name: str, debtor_type: str, court: str,
-    county: str, index_number: str, entered_on: date, principal: Decimal, costs: Decimal = Decimal(0),
-    consumer_debt: bool = False, owner: str | None = None, external_ref: str | None = None,
-    actor: str, source: str = "cli", as_of: date | None = None,
+    conn: Connection,
+    *,
+    plaintiff_name: str,
+    debtor_name: str,
+    debtor_type: str,
+    court: str,
+    county: str,
+    index_number: str,
+    entered_on: date,
+    principal: Decimal,
+    costs: Decimal = Decimal(0),
+    consumer_debt: bool = False,
+    owner: str | None = None,
+    external_ref: str | None = None,
+    actor: str,
+    source: str = "cli",
+    as_of: date | None = None,
 ) -> Result:
     """Intake a judgment (idempotent on court + index number); returns case_ref and created."""
-    return call(conn, "create_enforcement_case", plaintiff_name=plaintiff_name, debtor_name=debtor_name,
-                debtor_type=debtor_type, court=court, county=county, index_number=index_number,
-                entered_on=entered_on, principal=principal, costs=costs, consumer_debt=consumer_debt,
-                owner=owner, external_ref=external_ref, actor=actor, source=source, as_of=as_of)
+    return call(
+        conn,
+        "create_enforcement_case",
+        plaintiff_name=plaintiff_name,
+        debtor_name=debtor_name,
+        debtor_type=debtor_type,
+        court=court,
+        county=county,
+        index_number=index_number,
+        entered_on=entered_on,
+        principal=principal,
+        costs=costs,
+        consumer_debt=consumer_debt,
+        owner=owner,
+        external_ref=external_ref,
+        actor=actor,
+        source=source,
+        as_of=as_of,
+    )
 
 
 def set_enforcement_stage(
-    conn: Connection, *, case_ref: str, stage: str, actor: str, note: str | None = None,
-    closing_reason: str | None = None, clear_blockers: bool = False, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    stage: str,
+    actor: str,
+    note: str | None = None,
+    closing_reason: str | None = None,
+    clear_blockers: bool = False,
+    source: str = "slack",
 ) -> Result:
     """Move a case to another stage; records the dwell of the stage it leaves."""
-    return call(conn, "set_enforcement_stage", case_ref=case_ref, stage=stage, actor=actor, note=note,
-                closing_reason=closing_reason, clear_blockers=clear_blockers, source=source)
+    return call(
+        conn,
+        "set_enforcement_stage",
+        case_ref=case_ref,
+        stage=stage,
+        actor=actor,
+        note=note,
+        closing_reason=closing_reason,
+        clear_blockers=clear_blockers,
+        source=source,
+    )
 
 
 def log_enforcement_blocker(
-    conn: Connection, *, case_ref: str, kind: str, reason: str, eta: date, actor: str, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    kind: str,
+    reason: str,
+    eta: date,
+    actor: str,
+    source: str = "slack",
 ) -> Result:
     """Log a blocker; the case's next action becomes its ETA."""
-    return call(conn, "log_enforcement_blocker", case_ref=case_ref, kind=kind, reason=reason, eta=eta,
-                actor=actor, source=source)
+    return call(
+        conn,
+        "log_enforcement_blocker",
+        case_ref=case_ref,
+        kind=kind,
+        reason=reason,
+        eta=eta,
+        actor=actor,
+        source=source,
+    )
 
 
 def clear_enforcement_blocker(
-    conn: Connection, *, case_ref: str, actor: str, blocker_id: int | None = None, note: str | None = None,
+    conn: Connection,
+    *,
+    case_ref: str,
+    actor: str,
+    blocker_id: int | None = None,
+    note: str | None = None,
     source: str = "slack",
 ) -> Result:
     """Clear one open blocker, or all of them when no id is given."""
-    return call(conn, "clear_enforcement_blocker", case_ref=case_ref, actor=actor, blocker_id=blocker_id,
-                note=note, source=source)
+    return call(
+        conn,
+        "clear_enforcement_blocker",
+        case_ref=case_ref,
+        actor=actor,
+        blocker_id=blocker_id,
+        note=note,
+        source=source,
+    )
 
 
 def set_tier_override(
-    conn: Connection, *, case_ref: str, tier: int, reason: str, expires_at: datetime, actor: str,
+    conn: Connection,
+    *,
+    case_ref: str,
+    tier: int,
+    reason: str,
+    expires_at: datetime,
+    actor: str,
     source: str = "slack",
 ) -> Result:
     """Override the rule tier until a date at most 90 days ahead."""
-    return call(conn, "set_tier_override", case_ref=case_ref, tier=tier, reason=reason, expires_at=expires_at,
-                actor=actor, source=source)
+    return call(
+        conn,
+        "set_tier_override",
+        case_ref=case_ref,
+        tier=tier,
+        reason=reason,
+        expires_at=expires_at,
+        actor=actor,
+        source=source,
+    )
 
 
 def expire_tier_overrides(conn: Connection, *, now: datetime | None = None, actor: str = "system:nightly") -> Result:
@@ -116,56 +201,148 @@ def assign_tiers(conn: Connection, *, as_of: date | None = None, actor: str = "s
 
 
 def queue_enforcement_action(
-    conn: Connection, *, case_ref: str, kind: str, actor: str, document_id: int | None = None,
-    recipient: str | None = None, note: str | None = None, idempotency_key: str | None = None,
-    on: date | None = None, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    kind: str,
+    actor: str,
+    document_id: int | None = None,
+    recipient: str | None = None,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+    on: date | None = None,
+    source: str = "slack",
 ) -> Result:
     """Start a workflow; a first step that is a legal act needs its document."""
-    return call(conn, "queue_enforcement_action", case_ref=case_ref, kind=kind, actor=actor,
-                document_id=document_id, recipient=recipient, note=note, idempotency_key=idempotency_key,
-                on=on, source=source)
+    return call(
+        conn,
+        "queue_enforcement_action",
+        case_ref=case_ref,
+        kind=kind,
+        actor=actor,
+        document_id=document_id,
+        recipient=recipient,
+        note=note,
+        idempotency_key=idempotency_key,
+        on=on,
+        source=source,
+    )
 
 
 def advance_enforcement_action(
-    conn: Connection, *, case_ref: str, action_id: int, state: str, actor: str, document_id: int | None = None,
-    note: str | None = None, officer_docket: str | None = None, on: date | None = None, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    action_id: int,
+    state: str,
+    actor: str,
+    document_id: int | None = None,
+    note: str | None = None,
+    officer_docket: str | None = None,
+    on: date | None = None,
+    source: str = "slack",
 ) -> Result:
     """Move a workflow to its next state; legal steps need their document."""
-    return call(conn, "advance_enforcement_action", case_ref=case_ref, action_id=action_id, state=state,
-                actor=actor, document_id=document_id, note=note, officer_docket=officer_docket, on=on,
-                source=source)
+    return call(
+        conn,
+        "advance_enforcement_action",
+        case_ref=case_ref,
+        action_id=action_id,
+        state=state,
+        actor=actor,
+        document_id=document_id,
+        note=note,
+        officer_docket=officer_docket,
+        on=on,
+        source=source,
+    )
 
 
 def issue_subpoena(
-    conn: Connection, *, case_ref: str, recipient: str, document_id: int, actor: str,
-    served_on: date | None = None, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    recipient: str,
+    document_id: int,
+    actor: str,
+    served_on: date | None = None,
+    source: str = "slack",
 ) -> Result:
     """Record an information subpoena served (CPLR 5224); the answer is due 7 days later."""
-    return call(conn, "issue_subpoena", case_ref=case_ref, recipient=recipient, document_id=document_id,
-                actor=actor, served_on=served_on, source=source)
+    return call(
+        conn,
+        "issue_subpoena",
+        case_ref=case_ref,
+        recipient=recipient,
+        document_id=document_id,
+        actor=actor,
+        served_on=served_on,
+        source=source,
+    )
 
 
 def record_enforcement_payment(
-    conn: Connection, *, case_ref: str, amount: Decimal, kind: str, idempotency_key: str, actor: str,
-    received_on: date | None = None, document_id: int | None = None, reverses_payment_id: int | None = None,
-    poundage: Decimal | None = None, fees: Decimal | None = None, require_document: bool = False,
+    conn: Connection,
+    *,
+    case_ref: str,
+    amount: Decimal,
+    kind: str,
+    idempotency_key: str,
+    actor: str,
+    received_on: date | None = None,
+    document_id: int | None = None,
+    reverses_payment_id: int | None = None,
+    poundage: Decimal | None = None,
+    fees: Decimal | None = None,
+    require_document: bool = False,
     source: str = "slack",
 ) -> Result:
     """Credit a payment: interest first, then principal, then costs; idempotent on its key."""
-    return call(conn, "record_enforcement_payment", case_ref=case_ref, amount=amount, kind=kind,
-                idempotency_key=idempotency_key, actor=actor, received_on=received_on, document_id=document_id,
-                reverses_payment_id=reverses_payment_id, poundage=poundage, fees=fees,
-                require_document=require_document, source=source)
+    return call(
+        conn,
+        "record_enforcement_payment",
+        case_ref=case_ref,
+        amount=amount,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        received_on=received_on,
+        document_id=document_id,
+        reverses_payment_id=reverses_payment_id,
+        poundage=poundage,
+        fees=fees,
+        require_document=require_document,
+        source=source,
+    )
 
 
 def attach_enforcement_document(
-    conn: Connection, *, case_ref: str, kind: str, storage_key: str, sha256: str, size_bytes: int,
-    content_type: str, original_name: str, uploader: str, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    kind: str,
+    storage_key: str,
+    sha256: str,
+    size_bytes: int,
+    content_type: str,
+    original_name: str,
+    uploader: str,
+    source: str = "slack",
 ) -> Result:
     """Record a stored document on a case (the same bytes, kind and case are one document)."""
-    return call(conn, "attach_enforcement_document", case_ref=case_ref, kind=kind, storage_key=storage_key,
-                sha256=sha256, size_bytes=size_bytes, content_type=content_type, original_name=original_name,
-                uploader=uploader, source=source)
+    return call(
+        conn,
+        "attach_enforcement_document",
+        case_ref=case_ref,
+        kind=kind,
+        storage_key=storage_key,
+        sha256=sha256,
+        size_bytes=size_bytes,
+        content_type=content_type,
+        original_name=original_name,
+        uploader=uploader,
+        source=source,
+    )
 
 
 def assign_case_owner(conn: Connection, *, case_ref: str, owner: str, actor: str, source: str = "slack") -> Result:
@@ -179,31 +356,62 @@ def add_case_note(conn: Connection, *, case_ref: str, text: str, actor: str, sou
 
 
 def set_next_action(
-    conn: Connection, *, case_ref: str, at: datetime, what: str | None, actor: str, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    at: datetime,
+    what: str | None,
+    actor: str,
+    source: str = "slack",
 ) -> Result:
     """Set when the case next needs attention, and what for."""
     return call(conn, "set_next_action", case_ref=case_ref, at=at, what=what, actor=actor, source=source)
 
 
 def record_asset(
-    conn: Connection, *, case_ref: str, kind: str, description: str, actor: str,
-    verified_on: date | None = None, county: str | None = None, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    kind: str,
+    description: str,
+    actor: str,
+    verified_on: date | None = None,
+    county: str | None = None,
+    source: str = "slack",
 ) -> Result:
     """Record an asset of the debtor (employer, bank account, real property, ...)."""
-    return call(conn, "record_asset", case_ref=case_ref, kind=kind, description=description, actor=actor,
-                verified_on=verified_on, county=county, source=source)
+    return call(
+        conn,
+        "record_asset",
+        case_ref=case_ref,
+        kind=kind,
+        description=description,
+        actor=actor,
+        verified_on=verified_on,
+        county=county,
+        source=source,
+    )
 
 
 def set_case_flag(
-    conn: Connection, *, case_ref: str, flag: str, value: bool, reason: str, actor: str, source: str = "slack",
+    conn: Connection,
+    *,
+    case_ref: str,
+    flag: str,
+    value: bool,
+    reason: str,
+    actor: str,
+    source: str = "slack",
 ) -> Result:
     """Set a hard-rule fact: bankruptcy_stay, vacated or deceased."""
-    return call(conn, "set_case_flag", case_ref=case_ref, flag=flag, value=value, reason=reason, actor=actor,
-                source=source)
+    return call(
+        conn, "set_case_flag", case_ref=case_ref, flag=flag, value=value, reason=reason, actor=actor, source=source
+    )
 
 
-def record_deadline_warning(conn: Connection, *, action_id: int, warning: str, due: date,
-                            actor: str = "system:nightly") -> bool:
+def record_deadline_warning(
+    conn: Connection, *, action_id: int, warning: str, due: date, actor: str = "system:nightly"
+) -> bool:
     """Record a workflow deadline warning once; False if it was already recorded."""
     return bool(call(conn, "record_deadline_warning", action_id=action_id, warning=warning, due=due, actor=actor))
 
@@ -225,13 +433,27 @@ def set_clock(conn: Connection, at: datetime | None) -> None:
     conn.execute(text("SELECT set_config('dragonfly.clock', :at, true)"), {"at": at.isoformat() if at else ""})
 
 
-def enqueue_outbox(conn: Connection, *, method: str, payload: dict[str, Any], dedupe_key: str | None = None,
-                   not_before: datetime | None = None) -> int:
+def enqueue_outbox(
+    conn: Connection,
+    *,
+    method: str,
+    payload: dict[str, Any],
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> int:
     """Queue a Slack Web API call for the outbox worker (same transaction as what it reports)."""
     import json
 
-    return int(call(conn, "enqueue_outbox", method=method, payload=json.dumps(payload, default=str),
-                    dedupe_key=dedupe_key, not_before=not_before))
+    return int(
+        call(
+            conn,
+            "enqueue_outbox",
+            method=method,
+            payload=json.dumps(payload, default=str),
+            dedupe_key=dedupe_key,
+            not_before=not_before,
+        )
+    )
 
 
 def claim_request(conn: Connection, *, key: str) -> bool:
@@ -243,18 +465,39 @@ def claim_job_run(conn: Connection, *, job: str, period: str, by: str, summary: 
     """True if this (job, period) had not been claimed: the caller then queues its messages."""
     import json
 
-    return bool(call(conn, "claim_job_run", job=job, period=period, by=by,
-                     summary=json.dumps(summary or {}, default=str)))
+    return bool(
+        call(conn, "claim_job_run", job=job, period=period, by=by, summary=json.dumps(summary or {}, default=str))
+    )
 
 
-def create_ingestion_job(conn: Connection, *, dedupe_key: str, case_ref: str, document_kind: str,
-                         slack_file_id: str, uploader: str, intent: dict[str, Any], file_name: str | None = None,
-                         download_url: str | None = None, reply_channel: str | None = None,
-                         reply_thread_ts: str | None = None) -> Result:
+def create_ingestion_job(
+    conn: Connection,
+    *,
+    dedupe_key: str,
+    case_ref: str,
+    document_kind: str,
+    slack_file_id: str,
+    uploader: str,
+    intent: dict[str, Any],
+    file_name: str | None = None,
+    download_url: str | None = None,
+    reply_channel: str | None = None,
+    reply_thread_ts: str | None = None,
+) -> Result:
     """Queue a Slack file to be copied into storage and the step it proves recorded."""
     import json
 
-    return call(conn, "create_ingestion_job", dedupe_key=dedupe_key, case_ref=case_ref, document_kind=document_kind,
-                slack_file_id=slack_file_id, uploader=uploader, intent=json.dumps(intent, default=str),
-                file_name=file_name, download_url=download_url, reply_channel=reply_channel,
-                reply_thread_ts=reply_thread_ts)
+    return call(
+        conn,
+        "create_ingestion_job",
+        dedupe_key=dedupe_key,
+        case_ref=case_ref,
+        document_kind=document_kind,
+        slack_file_id=slack_file_id,
+        uploader=uploader,
+        intent=json.dumps(intent, default=str),
+        file_name=file_name,
+        download_url=download_url,
+        reply_channel=reply_channel,
+        reply_thread_ts=reply_thread_ts,
+    )

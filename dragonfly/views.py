@@ -6,9 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 

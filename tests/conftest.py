@@ -67,8 +67,12 @@ def db_url(pg_admin_url: str, template_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, dragonfly_home=tmp_path / "home",
-                    storage_url=f"file://{tmp_path / 'documents'}", dragonfly_admins="")
+    return Settings(
+        database_url=db_url,
+        dragonfly_home=tmp_path / "home",
+        storage_url=f"file://{tmp_path / 'documents'}",
+        dragonfly_admins="",
+    )
 
 
 @pytest.fixture
@@ -90,10 +94,20 @@ def judgment(**overrides: Any) -> dict[str, Any]:
     """Arguments for create_enforcement_case, with sensible defaults."""
     n = next(_index)
     args: dict[str, Any] = dict(
-        plaintiff_name="Acme Funding LLC", debtor_name=f"Debtor {n}", debtor_type="person",
-        court="Civil Court of the City of New York", county="Kings", index_number=f"{10000 + n}/23",
-        entered_on=date(2023, 1, 1), principal=Decimal("10000.00"), costs=Decimal("0"),
-        consumer_debt=False, owner="U0OWNER1", actor="cli:test", source="test")
+        plaintiff_name="Acme Funding LLC",
+        debtor_name=f"Debtor {n}",
+        debtor_type="person",
+        court="Civil Court of the City of New York",
+        county="Kings",
+        index_number=f"{10000 + n}/23",
+        entered_on=date(2023, 1, 1),
+        principal=Decimal("10000.00"),
+        costs=Decimal("0"),
+        consumer_debt=False,
+        owner="U0OWNER1",
+        actor="cli:test",
+        source="test",
+    )
     args.update(overrides)
     return args
 

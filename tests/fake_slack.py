@@ -6,6 +6,7 @@ Point `SLACK_API_URL` at `fake.api_url` (it ends with '/api/').
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -30,8 +31,8 @@ class FakeSlack:
     def __init__(self, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.calls: list[Call] = []
-        self.files: dict[str, tuple[bytes, str]] = {}   # file id -> (bytes, name)
-        self.uploads: dict[str, bytes] = {}             # upload id -> bytes received via files_upload_v2
+        self.files: dict[str, tuple[bytes, str]] = {}  # file id -> (bytes, name)
+        self.uploads: dict[str, bytes] = {}  # upload id -> bytes received via files_upload_v2
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.responses: dict[str, dict[str, Any]] = {}  # method -> extra response fields
         self._ids = itertools.count(1)
@@ -67,9 +68,13 @@ class FakeSlack:
     def add_file(self, file_id: str, data: bytes, name: str = "document.pdf") -> dict[str, Any]:
         """Make a file downloadable; returns the Slack file object a bot would see in an event."""
         self.files[file_id] = (data, name)
-        return {"id": file_id, "name": name, "size": len(data),
-                "url_private_download": f"{self.base_url}/files/{file_id}/{name}",
-                "url_private": f"{self.base_url}/files/{file_id}/{name}"}
+        return {
+            "id": file_id,
+            "name": name,
+            "size": len(data),
+            "url_private_download": f"{self.base_url}/files/{file_id}/{name}",
+            "url_private": f"{self.base_url}/files/{file_id}/{name}",
+        }
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -134,10 +139,8 @@ class FakeSlack:
                 method = path.removeprefix("/api/")
                 for key in ("blocks", "view", "attachments", "files"):
                     if isinstance(params.get(key), str):
-                        try:
+                        with contextlib.suppress(ValueError):
                             params[key] = json.loads(params[key])
-                        except ValueError:
-                            pass
                 with fake._lock:
                     fake.calls.append(Call(method, params, dict(self.headers)))
                     queue = fake.failures.get(method)
@@ -181,8 +184,14 @@ class FakeSlack:
             fid = params.get("file")
             if fid in self.files:
                 data, name = self.files[fid]
-                answer.update(file={"id": fid, "name": name, "size": len(data),
-                                    "url_private_download": f"{self.base_url}/files/{fid}/{name}"})
+                answer.update(
+                    file={
+                        "id": fid,
+                        "name": name,
+                        "size": len(data),
+                        "url_private_download": f"{self.base_url}/files/{fid}/{name}",
+                    }
+                )
             else:
                 answer = {"ok": False, "error": "file_not_found"}
         elif method == "auth.test":

@@ -19,10 +19,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from socketserver import ThreadingMixIn
 
 import requests
 
@@ -47,8 +47,15 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class Console:
-    def __init__(self, *, user: str, file: Path | None, settings: Settings | None = None,
-                 out: Callable[[str], None] = print, lines: Iterator[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        user: str,
+        file: Path | None,
+        settings: Settings | None = None,
+        out: Callable[[str], None] = print,
+        lines: Iterator[str] | None = None,
+    ) -> None:
         self.user = user
         self.file = file
         self.out = out
@@ -59,17 +66,23 @@ class Console:
         self.token = "xoxb-local-console"
         self.local = LocalSlack(self.token, self.out, user)
         base = settings or Settings()
-        self.settings = base.model_copy(update={
-            "slack_bot_token": self.token, "slack_signing_secret": self.secret,
-            "slack_api_url": self.local.api_url, "slack_app_token": None})
+        self.settings = base.model_copy(
+            update={
+                "slack_bot_token": self.token,
+                "slack_signing_secret": self.secret,
+                "slack_api_url": self.local.api_url,
+                "slack_app_token": None,
+            }
+        )
         self.services: Services = bootstrap(self.settings, migrate=True)
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
         from bot.app import build_app
 
         handler = SlackRequestHandler(build_app(self.services))
-        self.server = make_server("127.0.0.1", 0, handler, server_class=_ThreadingWSGIServer,
-                                  handler_class=_QuietHandler)
+        self.server = make_server(
+            "127.0.0.1", 0, handler, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         self._ids = itertools.count(1)
@@ -138,20 +151,36 @@ class Console:
         for line in lines:
             self.out("  " + line)
         buttons = [e for b in body.get("blocks") or [] if b.get("type") == "actions" for e in b.get("elements", [])]
-        buttons += [b["accessory"] for b in body.get("blocks") or []
-                    if b.get("type") == "section" and (b.get("accessory") or {}).get("type") == "button"]
+        buttons += [
+            b["accessory"]
+            for b in body.get("blocks") or []
+            if b.get("type") == "section" and (b.get("accessory") or {}).get("type") == "button"
+        ]
         if buttons:
             self._buttons = buttons
-            self.out("  buttons: " + ", ".join(f"{i + 1}={b.get('text', {}).get('text')}" for i, b in enumerate(buttons)))
+            self.out(
+                "  buttons: " + ", ".join(f"{i + 1}={b.get('text', {}).get('text')}" for i, b in enumerate(buttons))
+            )
 
     def command(self, text: str) -> None:
         """Send `/enforce <text>` as the current user."""
         n = next(self._ids)
-        resp = self._form({
-            "token": "local", "team_id": "TLOCAL", "team_domain": "local", "channel_id": "CCONSOLE",
-            "channel_name": "console", "user_id": self.user, "user_name": self.user, "command": "/enforce",
-            "text": text, "api_app_id": "ALOCAL", "response_url": f"{self.local.base_url}/respond/{n}",
-            "trigger_id": f"{n}.{self._session}.trigger"})
+        resp = self._form(
+            {
+                "token": "local",
+                "team_id": "TLOCAL",
+                "team_domain": "local",
+                "channel_id": "CCONSOLE",
+                "channel_name": "console",
+                "user_id": self.user,
+                "user_name": self.user,
+                "command": "/enforce",
+                "text": text,
+                "api_app_id": "ALOCAL",
+                "response_url": f"{self.local.base_url}/respond/{n}",
+                "trigger_id": f"{n}.{self._session}.trigger",
+            }
+        )
         self._show_response(resp)
         self._after()
 
@@ -160,20 +189,38 @@ class Console:
             self.out("  no such button; the last message's buttons are numbered from 1")
             return
         b = self._buttons[index - 1]
-        payload = {"type": "block_actions", "user": {"id": self.user, "name": self.user}, "team": {"id": "TLOCAL"},
-                   "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
-                   "channel": {"id": "CCONSOLE"}, "container": {"type": "message", "channel_id": "CCONSOLE"},
-                   "response_url": f"{self.local.base_url}/respond/{next(self._ids)}",
-                   "actions": [{"type": "button", "action_id": b.get("action_id"), "block_id": b.get("block_id", "b"),
-                                "value": b.get("value", ""), "action_ts": f"{time.time():.6f}",
-                                "text": b.get("text")}]}
+        payload = {
+            "type": "block_actions",
+            "user": {"id": self.user, "name": self.user},
+            "team": {"id": "TLOCAL"},
+            "api_app_id": "ALOCAL",
+            "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
+            "channel": {"id": "CCONSOLE"},
+            "container": {"type": "message", "channel_id": "CCONSOLE"},
+            "response_url": f"{self.local.base_url}/respond/{next(self._ids)}",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": b.get("action_id"),
+                    "block_id": b.get("block_id", "b"),
+                    "value": b.get("value", ""),
+                    "action_ts": f"{time.time():.6f}",
+                    "text": b.get("text"),
+                }
+            ],
+        }
         self._show_response(self._form({"payload": json.dumps(payload)}))
         self._after()
 
     def home(self) -> None:
-        event = {"type": "event_callback", "team_id": "TLOCAL", "api_app_id": "ALOCAL",
-                 "event_id": f"Ev{self._session}{next(self._ids):06d}", "event_time": int(time.time()),
-                 "event": {"type": "app_home_opened", "user": self.user, "channel": f"D{self.user}", "tab": "home"}}
+        event = {
+            "type": "event_callback",
+            "team_id": "TLOCAL",
+            "api_app_id": "ALOCAL",
+            "event_id": f"Ev{self._session}{next(self._ids):06d}",
+            "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": self.user, "channel": f"D{self.user}", "tab": "home"},
+        }
         self._show_response(self._signed_post(json.dumps(event), "application/json"))
         self._after()
 
@@ -197,11 +244,24 @@ class Console:
         path, self.file = self.file, None
         self.out(f"\n[you, in the thread: uploaded {path.name}]")
         n = next(self._ids)
-        event = {"type": "event_callback", "team_id": "TLOCAL", "api_app_id": "ALOCAL",
-                 "event_id": f"Ev{self._session}{n:06d}", "event_time": int(time.time()),
-                 "event": {"type": "message", "subtype": "file_share", "user": self.user, "channel": channel,
-                           "thread_ts": thread_ts, "ts": f"{time.time():.6f}", "text": "",
-                           "files": [self.local.add_file(path)], "channel_type": "channel"}}
+        event = {
+            "type": "event_callback",
+            "team_id": "TLOCAL",
+            "api_app_id": "ALOCAL",
+            "event_id": f"Ev{self._session}{n:06d}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "message",
+                "subtype": "file_share",
+                "user": self.user,
+                "channel": channel,
+                "thread_ts": thread_ts,
+                "ts": f"{time.time():.6f}",
+                "text": "",
+                "files": [self.local.add_file(path)],
+                "channel_type": "channel",
+            },
+        }
         self._show_response(self._signed_post(json.dumps(event), "application/json"))
 
     def _fill_and_submit(self, view: dict[str, Any]) -> None:
@@ -221,10 +281,14 @@ class Console:
                 value = self._element_value(_text(block.get("label")), el, optional=bool(block.get("optional")))
                 if value is not None:
                     values[block["block_id"]] = {el.get("action_id", "value"): value}
-            payload = {"type": "view_submission", "team": {"id": "TLOCAL"}, "user": {"id": self.user, "name": self.user},
-                       "api_app_id": "ALOCAL", "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
-                       "view": {**view, "state": {"values": values}, "id": view.get("id"),
-                                "hash": "h", "type": "modal"}}
+            payload = {
+                "type": "view_submission",
+                "team": {"id": "TLOCAL"},
+                "user": {"id": self.user, "name": self.user},
+                "api_app_id": "ALOCAL",
+                "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
+                "view": {**view, "state": {"values": values}, "id": view.get("id"), "hash": "h", "type": "modal"},
+            }
             resp = self._form({"payload": json.dumps(payload)})
             try:
                 body = resp.json() if resp.text else {}
@@ -255,7 +319,9 @@ class Console:
             self.file = None
             return {"type": "file_input", "files": [self.local.add_file(path)]}
         if kind in ("static_select", "radio_buttons", "external_select"):
-            options = [o for g in el.get("option_groups") or [] for o in g.get("options", [])] + list(el.get("options") or [])
+            options = [o for g in el.get("option_groups") or [] for o in g.get("options", [])] + list(
+                el.get("options") or []
+            )
             initial = el.get("initial_option") or {}
             if options:
                 self.out(f"  {label}: " + ", ".join(f"{i + 1}={_opt_text(o)}" for i, o in enumerate(options)))
@@ -337,7 +403,7 @@ class Console:
             elif line == ":weekly":
                 self.preview("weekly")
             elif line.startswith("/enforce"):
-                self.command(line[len("/enforce"):].strip())
+                self.command(line[len("/enforce") :].strip())
             else:
                 self.out("  type /enforce ... or :help")
         self.close()

@@ -37,8 +37,10 @@ def status() -> None:
 
 
 @calendar_app.command("fill")
-def calendar_fill(first: int = typer.Option(2000, help="First year"),
-                  last: int = typer.Option(None, help="Last year (default: 15 years ahead)")) -> None:
+def calendar_fill(
+    first: int = typer.Option(2000, help="First year"),
+    last: int = typer.Option(None, help="Last year (default: 15 years ahead)"),
+) -> None:
     """Load GCL 24 holidays for a span of years (example: dragonfly calendar fill --first 2020 --last 2040)."""
     s = services()
     n = db.fill_holidays(s.database_url, first, last)
@@ -46,7 +48,9 @@ def calendar_fill(first: int = typer.Option(2000, help="First year"),
 
 
 @plan_app.command("set")
-def plan_set(month: str = typer.Argument(..., help="YYYY-MM"), amount: str = typer.Argument(..., help="dollars")) -> None:
+def plan_set(
+    month: str = typer.Argument(..., help="YYYY-MM"), amount: str = typer.Argument(..., help="dollars")
+) -> None:
     """Set a month's recovery plan (example: dragonfly plan set 2026-12 250000)."""
     try:
         first = date.fromisoformat(month + "-01")

@@ -6,6 +6,7 @@ message, ephemeral reply, modal and App Home appears in the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -59,10 +60,10 @@ class LocalSlack:
         self.token = token
         self.print = printer
         self.user_id = user_id
-        self.views: list[dict[str, Any]] = []       # modals opened, waiting for the console to fill
+        self.views: list[dict[str, Any]] = []  # modals opened, waiting for the console to fill
         self.files: dict[str, Path] = {}
         self.messages: list[dict[str, Any]] = []
-        self.waiting: list[tuple[str, str]] = []    # (channel, ts) of "waiting for the document" messages
+        self.waiting: list[tuple[str, str]] = []  # (channel, ts) of "waiting for the document" messages
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -71,8 +72,7 @@ class LocalSlack:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     @property
     def api_url(self) -> str:
@@ -87,8 +87,13 @@ class LocalSlack:
         file_id = f"F{next(self._ids):08d}L"
         self.files[file_id] = path
         url = f"{self.base_url}/files/{file_id}/{path.name}"
-        return {"id": file_id, "name": path.name, "size": path.stat().st_size,
-                "url_private_download": url, "url_private": url}
+        return {
+            "id": file_id,
+            "name": path.name,
+            "size": path.stat().st_size,
+            "url_private_download": url,
+            "url_private": url,
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         local = self
@@ -139,10 +144,8 @@ class LocalSlack:
                     params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 for key in ("blocks", "view", "files"):
                     if isinstance(params.get(key), str):
-                        try:
+                        with contextlib.suppress(ValueError):
                             params[key] = json.loads(params[key])
-                        except ValueError:
-                            pass
                 answer = local.answer(path.removeprefix("/api/"), params)
                 self._send(200, json.dumps(answer).encode())
 
@@ -183,18 +186,30 @@ class LocalSlack:
             return {"ok": True, "upload_url": f"{self.base_url}/upload/F{n}", "file_id": f"F{n:08d}"}
         if method == "files.completeUploadExternal":
             files = params.get("files") or []
-            self.print(f"\n[bot uploaded a file in {params.get('channel_id', '?')}: "
-                       f"{', '.join(str(f.get('title')) for f in files)}]")
+            self.print(
+                f"\n[bot uploaded a file in {params.get('channel_id', '?')}: "
+                f"{', '.join(str(f.get('title')) for f in files)}]"
+            )
             return {"ok": True, "files": [{"id": f.get("id")} for f in files]}
         if method == "files.info":
             fid = params.get("file")
             if fid in self.files:
                 p = self.files[fid]
-                return {"ok": True, "file": {"id": fid, "name": p.name, "size": p.stat().st_size,
-                                             "url_private_download": f"{self.base_url}/files/{fid}/{p.name}"}}
+                return {
+                    "ok": True,
+                    "file": {
+                        "id": fid,
+                        "name": p.name,
+                        "size": p.stat().st_size,
+                        "url_private_download": f"{self.base_url}/files/{fid}/{p.name}",
+                    },
+                }
             return {"ok": False, "error": "file_not_found"}
         if method == "auth.test":
             return {"ok": True, "user_id": "UDRAGONFLY", "bot_id": "BDRAGONFLY", "team_id": "TLOCAL"}
         if method == "users.info":
-            return {"ok": True, "user": {"id": params.get("user"), "name": params.get("user"), "tz": "America/New_York"}}
+            return {
+                "ok": True,
+                "user": {"id": params.get("user"), "name": params.get("user"), "tz": "America/New_York"},
+            }
         return {"ok": True}

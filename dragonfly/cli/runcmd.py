@@ -17,15 +17,16 @@ def _start_scheduler(services, stop: threading.Event) -> threading.Thread | None
         from scheduler.runner import run_scheduler
     except ImportError:
         return None
-    thread = threading.Thread(target=run_scheduler, args=(services,), kwargs={"stop_event": stop},
-                              name="scheduler", daemon=True)
+    thread = threading.Thread(
+        target=run_scheduler, args=(services,), kwargs={"stop_event": stop}, name="scheduler", daemon=True
+    )
     thread.start()
     return thread
 
 
 def console_command(
     as_user: str = typer.Option("U0ALICE01", "--as", help="Act as this Slack user id (roles apply)"),
-    file: Path = typer.Option(None, "--file", help="A document to attach where a modal or thread asks for one"),
+    file: Path | None = typer.Option(None, "--file", help="A document to attach where a modal or thread asks for one"),
     scheduler: bool = typer.Option(True, help="Run the scheduler beside the console"),
 ) -> None:
     """Try the bot in the terminal: type /enforce commands as a user (example: dragonfly console --as U0ALICE01)."""
@@ -46,7 +47,7 @@ def run_command(
     as_user: str = typer.Option("U0ALICE01", "--as", help="Console user when Slack is not configured"),
     demo_cases: int = typer.Option(200, help="Demo cases to seed into an empty database"),
 ) -> None:
-    """Migrate, seed an empty database, then serve Slack and the scheduler, or open the console (example: dragonfly run)."""
+    """Migrate, seed an empty database, then serve Slack + scheduler, or open the console (example: dragonfly run)."""
     from dragonfly.bootstrap import bootstrap
     from dragonfly.demo import seed
 
@@ -69,6 +70,6 @@ def run_command(
     from bot.server import serve
 
     try:
-        serve(services)
+        serve(settings)  # gunicorn workers (or Socket Mode) build their own services
     finally:
         stop.set()

@@ -16,8 +16,12 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 def _env(db_url: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL"))}
-    env.update(DATABASE_URL=db_url, DRAGONFLY_HOME=str(home), STORAGE_URL=f"file://{home / 'documents'}",
-               DRAGONFLY_LOG_LEVEL="ERROR")
+    env.update(
+        DATABASE_URL=db_url,
+        DRAGONFLY_HOME=str(home),
+        STORAGE_URL=f"file://{home / 'documents'}",
+        DRAGONFLY_LOG_LEVEL="ERROR",
+    )
     return env
 
 
@@ -27,18 +31,37 @@ def test_console_stage_blocker_levy_and_digest(db_url, engine, make_case, tmp_pa
         rpc.grant_role(conn, slack_user_id="U0ALICE01", role="officer", actor="cli:test")
     execution = tmp_path / "execution.pdf"
     execution.write_bytes(PDF)
-    script = "\n".join([
-        f"/enforce stage {ref} discovery judgment verified",
-        f"/enforce block {ref} court waiting on the clerk eta:2099-01-15",
-        f"/enforce levy {ref}",
-        f"/enforce case {ref}",
-        ":digest",
-        ":quit",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                f"/enforce stage {ref} discovery judgment verified",
+                f"/enforce block {ref} court waiting on the clerk eta:2099-01-15",
+                f"/enforce levy {ref}",
+                f"/enforce case {ref}",
+                ":digest",
+                ":quit",
+            ]
+        )
+        + "\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "dragonfly.cli", "console", "--as", "U0ALICE01", "--file", str(execution),
-         "--no-scheduler"],
-        input=script, capture_output=True, text=True, timeout=120, env=_env(db_url, tmp_path / "home"))
+        [
+            sys.executable,
+            "-m",
+            "dragonfly.cli",
+            "console",
+            "--as",
+            "U0ALICE01",
+            "--file",
+            str(execution),
+            "--no-scheduler",
+        ],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(db_url, tmp_path / "home"),
+    )
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "intake -> discovery" in out or "discovery" in out
@@ -47,12 +70,17 @@ def test_console_stage_blocker_levy_and_digest(db_url, engine, make_case, tmp_pa
     assert "preview of digest" in out
 
     with engine.connect() as conn:
-        kinds = conn.execute(text("SELECT kind FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq"),
-                             {"r": ref}).scalars().all()
-        levy = conn.execute(text("SELECT state FROM v_enforcement_actions WHERE case_ref = :r AND kind = 'levy'"),
-                            {"r": ref}).scalar_one()
-        doc = conn.execute(text("SELECT original_name, kind FROM v_enforcement_documents WHERE case_ref = :r"),
-                           {"r": ref}).one()
+        kinds = (
+            conn.execute(text("SELECT kind FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq"), {"r": ref})
+            .scalars()
+            .all()
+        )
+        levy = conn.execute(
+            text("SELECT state FROM v_enforcement_actions WHERE case_ref = :r AND kind = 'levy'"), {"r": ref}
+        ).scalar_one()
+        doc = conn.execute(
+            text("SELECT original_name, kind FROM v_enforcement_documents WHERE case_ref = :r"), {"r": ref}
+        ).one()
     assert kinds[:3] == ["case_created", "stage_changed", "blocker_logged"]
     assert "document_attached" in kinds and "action_queued" in kinds
     assert levy == "issued"
@@ -63,12 +91,19 @@ def test_console_stage_blocker_levy_and_digest(db_url, engine, make_case, tmp_pa
 def test_run_starts_with_no_configuration(tmp_path):
     """`dragonfly run` on a clean DRAGONFLY_HOME: embedded database, migrations, demo seed, console."""
     home = tmp_path / "fresh"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL", "DRAGONFLY_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL", "DRAGONFLY_"))
+    }
     env.update(DRAGONFLY_HOME=str(home), DRAGONFLY_LOG_LEVEL="ERROR")
-    proc = subprocess.run([sys.executable, "-m", "dragonfly.cli", "run", "--demo-cases", "20"],
-                          input="/enforce help\n:quit\n", capture_output=True, text=True, timeout=300, env=env,
-                          cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dragonfly.cli", "run", "--demo-cases", "20"],
+        input="/enforce help\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         assert "seeding a demo book of 20 cases" in proc.stdout
