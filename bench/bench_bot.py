@@ -130,8 +130,8 @@ def start_server(which: str, env: dict[str, str], workers: int) -> tuple[subproc
         try:
             requests.get(url + "/healthz", timeout=1)
             return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
+        except requests.RequestException:
+            time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"{which} did not start")
 
@@ -228,7 +228,9 @@ def main() -> None:
             try:
                 load(base, [["help"] * 20 for _ in range(a.concurrency)], None)  # warm up every worker
                 check = "->" if which == "project" else None
+                print(f"{which}: stage phase", file=sys.stderr, flush=True)
                 results[(which, "stage")] = load(base, stage_texts(numbers, per_thread, a.concurrency), check)
+                print(f"{which}: case phase", file=sys.stderr, flush=True)
                 check = "Case DF-" if which == "project" else None
                 results[(which, "case")] = load(base, case_texts(numbers, per_thread, a.concurrency), check)
             finally:

@@ -6,6 +6,7 @@ A refused person is told which role is needed and how to get it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,20 +17,32 @@ from dragonfly.bootstrap import Services
 from dragonfly.errors import Forbidden
 
 RANK = {"viewer": 1, "officer": 2, "admin": 3}
+# Roles are read from the database and kept this many seconds per process (a grant or a
+# revocation takes effect within that time); it saves a round trip on every request.
+ROLE_TTL_SECONDS = 5.0
 
 
 def register(app: App, services: Services) -> None:
+    cache: dict[str, tuple[str | None, float]] = {}
+
+    def role_of(user: str) -> str | None:
+        now = time.monotonic()
+        hit = cache.get(user)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        with services.engine.connect() as conn:
+            role = conn.execute(
+                text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}
+            ).scalar()
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[user] = (role, now + ROLE_TTL_SECONDS)
+        return role
+
     @app.middleware
     def dragonfly_context(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002
         context["services"] = services
-        user = context.user_id
-        role = None
-        if user:
-            with services.engine.connect() as conn:
-                role = conn.execute(
-                    text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}
-                ).scalar()
-        context["role"] = role
+        context["role"] = role_of(context.user_id) if context.user_id else None
         return next()
 
 

@@ -209,6 +209,46 @@ def home(*, conn: Connection, user: str) -> dict[str, Any]:
     }
 
 
+CARD_SQL = text("""
+SELECT c.*,
+  (SELECT coalesce(json_agg(b ORDER BY b.eta), '[]') FROM v_open_blockers b
+    WHERE b.case_ref = c.case_ref) AS blockers_json,
+  (SELECT coalesce(json_agg(a ORDER BY a.action_id), '[]') FROM v_enforcement_actions a
+    WHERE a.case_ref = c.case_ref AND a.is_open) AS actions_json,
+  (SELECT coalesce(json_agg(e), '[]') FROM (
+      SELECT t.occurred_at, t.summary, t.kind, t.actor FROM v_enforcement_timeline t
+       WHERE t.case_ref = c.case_ref ORDER BY t.seq DESC LIMIT 5) e) AS events_json,
+  (SELECT coalesce(json_agg(d ORDER BY d.document_id), '[]') FROM v_enforcement_documents d
+    WHERE d.case_ref = c.case_ref) AS documents_json
+  FROM v_enforcement_cases c WHERE c.case_ref = :ref""")
+
+
+@dataclass(frozen=True)
+class Card:
+    case: Any
+    blockers: list[Any]
+    actions: list[Any]
+    events: list[Any]
+    documents: list[Any]
+
+
+def card(*, conn: Connection, case_ref: str) -> Card | None:
+    """Everything the case card shows, in one round trip."""
+    from types import SimpleNamespace
+
+    row = conn.execute(CARD_SQL, {"ref": case_ref}).first()
+    if row is None:
+        return None
+    m = dict(row._mapping)
+
+    def items(key: str) -> list[Any]:
+        return [SimpleNamespace(**x) for x in m.pop(key) or []]
+
+    blockers, actions = items("blockers_json"), items("actions_json")
+    events, documents = items("events_json"), items("documents_json")
+    return Card(SimpleNamespace(**m), blockers, actions, events, documents)
+
+
 def require_case(*, conn: Connection, case_ref: str) -> None:
     if not case_exists(conn=conn, case_ref=case_ref):
         from dragonfly.errors import UnknownCase

@@ -5,6 +5,7 @@ go through the durable outbox, "waiting for the document" messages and ingestion
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,8 +60,16 @@ def tell(
         rpc.enqueue_outbox(conn, method="chat.postMessage", payload={"channel": user, "text": text})
 
 
+HOME_REFRESH_SECONDS = 60
+
+
 def refresh_home(conn: Connection, *, user: str) -> None:
-    """Queue a fresh Ops Console for the user after their own action."""
+    """Queue a fresh Ops Console for the user after their own action, at most once a minute per
+    person (building it reads every open case; Slack also sends app_home_opened whenever the tab
+    is opened, which publishes a fresh one)."""
+    window = int(time.time() // HOME_REFRESH_SECONDS)
+    if not rpc.claim_request(conn, key=f"home:{user}:{window}"):
+        return
     view = ops_console(reads.home(conn=conn, user=user))
     rpc.enqueue_outbox(conn, method="views.publish", payload={"user_id": user, "view": view})
 

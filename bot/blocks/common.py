@@ -53,9 +53,11 @@ def money(value: Decimal | int | float | None) -> str:
     return f"${Decimal(value or 0):,.2f}"
 
 
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | str | None) -> str:
     if value is None:
         return "none"
+    if isinstance(value, str):  # ISO text from a JSON read
+        return value[:10]
     return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
 
 

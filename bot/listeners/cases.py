@@ -8,7 +8,7 @@ from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from bot import ids, parsing
+from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.listeners import args, sub
 from bot.listeners.common import act, field, meta, open_modal, submit
@@ -18,21 +18,14 @@ from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
 
-def card_blocks(session: Session, case_ref: str) -> list[dict[str, Any]]:
-    case = queries.get_case(session=session, case_ref=case_ref)
-    if case is None:
+def card_blocks(conn: Connection, case_ref: str) -> list[dict[str, Any]]:
+    c = reads.card(conn=conn, case_ref=case_ref)
+    if c is None:
         raise UnknownCase(
             f"There is no case {case_ref}", "Check the number, or pick it: /enforce case"
         )
-    return cards.case_card(
-        case=case,
-        blockers=queries.open_blockers(session=session, case_ref=case.case_ref),
-        actions=queries.actions(session=session, case_ref=case.case_ref),
-        events=queries.timeline(
-            session=session, case_ref=case.case_ref, limit=5, newest_first=True
-        ),
-        documents=queries.documents(session=session, case_ref=case.case_ref),
-    )
+    return cards.case_card(case=c.case, blockers=c.blockers, actions=c.actions, events=c.events,
+                           documents=c.documents)
 
 
 # -- the work, shared by typed commands and modals ------------------------------------------------
@@ -119,8 +112,8 @@ def register(app: App) -> None:
         if not a:
             open_modal(ack=ack, client=client, body=body, view=modals.case_modal(meta(body)))
             return
-        with Session(services_of(context).engine) as session:
-            blocks = card_blocks(session, parsing.case_ref(a[0]))
+        with services_of(context).engine.connect() as conn:
+            blocks = card_blocks(conn, parsing.case_ref(a[0]))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
     @app.command(ids.COMMAND, matchers=[sub("mine")])
@@ -317,8 +310,8 @@ def register(app: App) -> None:
     def case_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         require(context, "viewer", "Reading a case")
         ref = value(body["view"], ids.B_CASE)
-        with Session(services_of(context).engine) as session:
-            blocks = card_blocks(session, ref)
+        with services_of(context).engine.connect() as conn:
+            blocks = card_blocks(conn, ref)
         ack(response_action="update", view=modals.card_modal(blocks))
 
     @app.view(ids.VIEW_STAGE)
