@@ -30,7 +30,7 @@ def register(app: App, services: Services) -> None:
         hit = cache.get(user)
         if hit is not None and hit[1] > now:
             return hit[0]
-        with services.engine.connect() as conn:
+        with services.engine.begin() as conn:
             role = conn.execute(
                 text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}
             ).scalar()

@@ -23,7 +23,7 @@ def make_wsgi_app(services: Services) -> WSGIApp:
             "HEAD",
         ):
             try:
-                with services.engine.connect() as conn:
+                with services.engine.begin() as conn:
                     conn.execute(text("SELECT 1"))
                 status, body = "200 OK", b"ok\n"
             except Exception as e:  # the health check reports the failure instead of raising

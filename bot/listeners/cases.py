@@ -112,7 +112,7 @@ def register(app: App) -> None:
         if not a:
             open_modal(ack=ack, client=client, body=body, view=modals.case_modal(meta(body)))
             return
-        with services_of(context).engine.connect() as conn:
+        with services_of(context).engine.begin() as conn:
             blocks = card_blocks(conn, parsing.case_ref(a[0]))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
@@ -310,7 +310,7 @@ def register(app: App) -> None:
     def case_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         require(context, "viewer", "Reading a case")
         ref = value(body["view"], ids.B_CASE)
-        with services_of(context).engine.connect() as conn:
+        with services_of(context).engine.begin() as conn:
             blocks = card_blocks(conn, ref)
         ack(response_action="update", view=modals.card_modal(blocks))
 

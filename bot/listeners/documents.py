@@ -73,7 +73,7 @@ def register(app: App) -> None:
         )
         doc_kind = value(view, ids.B_DOC_KIND)
         errors: dict[str, str] = {}
-        with services_of(context).engine.connect() as conn:
+        with services_of(context).engine.begin() as conn:
             needs = (
                 subpoena_step(conn)
                 if kind == "information_subpoena"
@@ -191,7 +191,7 @@ def register(app: App) -> None:
             )
             return
         action_id = int(raw_id)
-        with services_of(context).engine.connect() as conn:
+        with services_of(context).engine.begin() as conn:
             try:
                 a = reads.action(conn=conn, case_ref=ref, action_id=action_id)
             except DomainError as e:
@@ -203,7 +203,7 @@ def register(app: App) -> None:
                 else None
             )
         if a is not None and s is None:
-            with services_of(context).engine.connect() as conn:
+            with services_of(context).engine.begin() as conn:
                 allowed = [
                     x.to_state
                     for x in reads.next_states(conn=conn, kind=a.kind, from_state=a.state)
@@ -268,7 +268,7 @@ def register(app: App) -> None:
         if not thread_ts or not channel or not files:
             return
         services = services_of(context)
-        with services.engine.connect() as conn:
+        with services.engine.begin() as conn:
             request = reads.upload_request(conn=conn, channel=channel, thread_ts=thread_ts)
         if request is None:
             return  # an ordinary upload in some thread: not ours

@@ -12,7 +12,7 @@ from bot.middleware import services_of
 
 
 def publish(context: BoltContext, client: Any, user: str) -> None:
-    with services_of(context).engine.connect() as conn:
+    with services_of(context).engine.begin() as conn:
         view = ops_console(reads.home(conn=conn, user=user))
     client.views_publish(user_id=user, view=view)
 

@@ -15,7 +15,7 @@ def register(app: App) -> None:
     @app.options(ids.CASE_PICKER)
     def case_options(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         require(context, "viewer", "Looking up cases")
-        with services_of(context).engine.connect() as conn:
+        with services_of(context).engine.begin() as conn:
             rows = reads.search_cases(conn=conn, query=body.get("value") or "", limit=100)
         ack(
             options=[

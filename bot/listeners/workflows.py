@@ -155,7 +155,7 @@ def register(app: App) -> None:
         a = args(body)
         if not a:
             require(context, "officer", f"Starting a {kind}")
-            with context["services"].engine.connect() as conn:
+            with context["services"].engine.begin() as conn:
                 kinds = (
                     subpoena_step(conn)
                     if kind == "information_subpoena"
