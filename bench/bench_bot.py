@@ -40,8 +40,12 @@ def floor_app() -> Any:
     from slack_sdk import WebClient
 
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-    app = App(signing_secret=SECRET, client=client, process_before_response=True,
-              token_verification_enabled=False)
+    app = App(
+        signing_secret=SECRET,
+        client=client,
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
 
     @app.command("/enforce")
     def enforce(ack: Any) -> None:
@@ -63,8 +67,15 @@ def serve(which: str, bind: str, workers: int) -> None:
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for k, v in {"bind": bind, "workers": workers, "worker_class": "sync", "threads": 1,
-                         "accesslog": None, "loglevel": "warning", "keepalive": 5}.items():
+            for k, v in {
+                "bind": bind,
+                "workers": workers,
+                "worker_class": "sync",
+                "threads": 1,
+                "accesslog": None,
+                "loglevel": "warning",
+                "keepalive": 5,
+            }.items():
                 self.cfg.set(k, v)
 
         def load(self) -> Any:
@@ -93,11 +104,22 @@ def make_database(admin_url: str, cases: int) -> str:
         rpc.grant_role(conn, slack_user_id=USER, role="officer", actor="cli:bench")
         for i in range(cases):
             ref = rpc.create_enforcement_case(
-                conn, plaintiff_name=f"Plaintiff {i % 7}", debtor_name=f"Debtor {i}", debtor_type="person",
-                court="Civil Court of the City of New York", county="Kings", index_number=f"{50000 + i}/22",
-                entered_on=date(2022, 6, 1), principal=Decimal("5000.00") + i, owner=USER, actor="cli:bench",
-                source="bench")["case_ref"]
-            rpc.set_enforcement_stage(conn, case_ref=ref, stage="discovery", actor="cli:bench", source="bench")
+                conn,
+                plaintiff_name=f"Plaintiff {i % 7}",
+                debtor_name=f"Debtor {i}",
+                debtor_type="person",
+                court="Civil Court of the City of New York",
+                county="Kings",
+                index_number=f"{50000 + i}/22",
+                entered_on=date(2022, 6, 1),
+                principal=Decimal("5000.00") + i,
+                owner=USER,
+                actor="cli:bench",
+                source="bench",
+            )["case_ref"]
+            rpc.set_enforcement_stage(
+                conn, case_ref=ref, stage="discovery", actor="cli:bench", source="bench"
+            )
     engine.dispose()
     return url
 
@@ -119,10 +141,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(which: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    which: str, env: dict[str, str], workers: int
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", which, "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers)], env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            which,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     import requests
 
@@ -169,10 +205,13 @@ def load(url: str, texts_per_thread: list[list[str]], check: str | None) -> dict
         t.join()
     elapsed = time.perf_counter() - t0
     latencies.sort()
-    return {"n": len(latencies), "rps": len(latencies) / elapsed,
-            "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-            "failures": failures[0]}
+    return {
+        "n": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "failures": failures[0],
+    }
 
 
 def stage_texts(case_numbers: list[int], per_thread: int, concurrency: int) -> list[list[str]]:
@@ -191,12 +230,19 @@ def stage_texts(case_numbers: list[int], per_thread: int, concurrency: int) -> l
 
 
 def case_texts(case_numbers: list[int], per_thread: int, concurrency: int) -> list[list[str]]:
-    return [[f"case DF-{case_numbers[(t * 7919 + i * 31) % len(case_numbers)]}" for i in range(per_thread)]
-            for t in range(concurrency)]
+    return [
+        [
+            f"case DF-{case_numbers[(t * 7919 + i * 31) % len(case_numbers)]}"
+            for i in range(per_thread)
+        ]
+        for t in range(concurrency)
+    ]
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--cases", type=int, default=200)
     p.add_argument("--requests", type=int, default=2000, help="requests per phase and app")
     p.add_argument("--concurrency", type=int, default=4)
@@ -211,14 +257,23 @@ def main() -> None:
     from dragonfly import db
     from tests.fake_slack import BOT_TOKEN, FakeSlack
 
-    admin = db.plain_url(os.environ.get("DRAGONFLY_BENCH_DATABASE_URL")
-                         or os.environ.get("DRAGONFLY_TEST_DATABASE_URL")
-                         or "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin = db.plain_url(
+        os.environ.get("DRAGONFLY_BENCH_DATABASE_URL")
+        or os.environ.get("DRAGONFLY_TEST_DATABASE_URL")
+        or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     fake = FakeSlack().start()
     url = make_database(admin, a.cases)
     numbers = list(range(1001, 1001 + a.cases))
-    env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": fake.api_url, "DRAGONFLY_ADMINS": "", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DRAGONFLY_ADMINS": "",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("SLACK_APP_TOKEN", None)
     per_thread = max(1, a.requests // a.concurrency)
     results: dict[tuple[str, str], dict[str, float]] = {}
@@ -226,13 +281,19 @@ def main() -> None:
         for which in ("floor", "project"):
             proc, base = start_server(which, env, a.workers)
             try:
-                load(base, [["help"] * 20 for _ in range(a.concurrency)], None)  # warm up every worker
+                load(
+                    base, [["help"] * 20 for _ in range(a.concurrency)], None
+                )  # warm up every worker
                 check = "->" if which == "project" else None
                 print(f"{which}: stage phase", file=sys.stderr, flush=True)
-                results[(which, "stage")] = load(base, stage_texts(numbers, per_thread, a.concurrency), check)
+                results[(which, "stage")] = load(
+                    base, stage_texts(numbers, per_thread, a.concurrency), check
+                )
                 print(f"{which}: case phase", file=sys.stderr, flush=True)
                 check = "Case DF-" if which == "project" else None
-                results[(which, "case")] = load(base, case_texts(numbers, per_thread, a.concurrency), check)
+                results[(which, "case")] = load(
+                    base, case_texts(numbers, per_thread, a.concurrency), check
+                )
             finally:
                 proc.terminate()
                 proc.wait(10)
@@ -240,19 +301,25 @@ def main() -> None:
         fake.stop()
         drop_database(admin, url)
 
-    print(f"bot bench: {a.workers} gunicorn sync workers each, concurrency {a.concurrency}, "
-          f"{per_thread * a.concurrency} requests per phase, {a.cases} cases")
+    print(
+        f"bot bench: {a.workers} gunicorn sync workers each, concurrency {a.concurrency}, "
+        f"{per_thread * a.concurrency} requests per phase, {a.cases} cases"
+    )
     ok = True
     for phase in ("stage", "case"):
         f, pj = results[("floor", phase)], results[("project", phase)]
         tput, p99x = pj["rps"] / f["rps"], pj["p99"] / f["p99"]
         for name, r in (("floor", f), ("project", pj)):
-            print(f"  {phase:5} {name:7}: {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
-                  f"  failures {int(r['failures'])}")
+            print(
+                f"  {phase:5} {name:7}: {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+                f"  failures {int(r['failures'])}"
+            )
         good = tput >= 0.5 and p99x < 3 and pj["p99"] < 250 and pj["failures"] == 0
         ok &= good
-        print(f"  {phase:5} ratios : throughput {tput:.2f} (>= 0.5), p99 {p99x:.2f}x floor (< 3), "
-              f"project p99 {pj['p99']:.1f} ms (< 250) -> {'OK' if good else 'MISSED'}")
+        print(
+            f"  {phase:5} ratios : throughput {tput:.2f} (>= 0.5), p99 {p99x:.2f}x floor (< 3), "
+            f"project p99 {pj['p99']:.1f} ms (< 250) -> {'OK' if good else 'MISSED'}"
+        )
     sys.exit(0 if ok else 1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -24,8 +25,9 @@ def card_blocks(conn: Connection, case_ref: str) -> list[dict[str, Any]]:
         raise UnknownCase(
             f"There is no case {case_ref}", "Check the number, or pick it: /enforce case"
         )
-    return cards.case_card(case=c.case, blockers=c.blockers, actions=c.actions, events=c.events,
-                           documents=c.documents)
+    return cards.case_card(
+        case=c.case, blockers=c.blockers, actions=c.actions, events=c.events, documents=c.documents
+    )
 
 
 # -- the work, shared by typed commands and modals ------------------------------------------------
@@ -470,7 +472,5 @@ def register(app: App) -> None:
                 text=f":white_check_mark: {ref}: {len(r.get('cleared') or [])} blocker(s) cleared.",
             )
 
-        try:
+        with contextlib.suppress(Duplicate):
             once(services_of(context), f"action:{action['action_ts']}", work)
-        except Duplicate:
-            pass

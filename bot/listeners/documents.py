@@ -4,6 +4,7 @@ and replies; nothing is recorded here."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -319,10 +320,8 @@ def register(app: App) -> None:
                 ),
             )
 
-        try:
+        with contextlib.suppress(Duplicate):
             once(services, f"event:{body.get('event_id')}", work)
-        except Duplicate:
-            pass
 
     @app.event("message")
     def other_messages() -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -111,3 +113,8 @@ def bot(bot_settings: Settings, db_url: str, fake_slack: FakeSlack) -> Iterator[
 @pytest.fixture
 def case_ref(make_case: Any) -> str:
     return str(make_case(owner=OFFICER))
+
+
+def firm_today() -> date:
+    """Today in the firm's time zone (the bot judges "past" and "future" dates by it)."""
+    return datetime.now(ZoneInfo(Settings().dragonfly_timezone)).date()

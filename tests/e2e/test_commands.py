@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.e2e.conftest import ADMIN, OFFICER, VIEWER, Bot
+from tests.e2e.conftest import ADMIN, OFFICER, VIEWER, Bot, firm_today
 
 
 def future(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (firm_today() + timedelta(days=days)).isoformat()
 
 
 def test_healthz(bot: Bot) -> None:

@@ -15,7 +15,11 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 
 def _env(db_url: str, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL"))
+    }
     env.update(
         DATABASE_URL=db_url,
         DRAGONFLY_HOME=str(home),
@@ -71,15 +75,20 @@ def test_console_stage_blocker_levy_and_digest(db_url, engine, make_case, tmp_pa
 
     with engine.connect() as conn:
         kinds = (
-            conn.execute(text("SELECT kind FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq"), {"r": ref})
+            conn.execute(
+                text("SELECT kind FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq"),
+                {"r": ref},
+            )
             .scalars()
             .all()
         )
         levy = conn.execute(
-            text("SELECT state FROM v_enforcement_actions WHERE case_ref = :r AND kind = 'levy'"), {"r": ref}
+            text("SELECT state FROM v_enforcement_actions WHERE case_ref = :r AND kind = 'levy'"),
+            {"r": ref},
         ).scalar_one()
         doc = conn.execute(
-            text("SELECT original_name, kind FROM v_enforcement_documents WHERE case_ref = :r"), {"r": ref}
+            text("SELECT original_name, kind FROM v_enforcement_documents WHERE case_ref = :r"),
+            {"r": ref},
         ).one()
     assert kinds[:3] == ["case_created", "stage_changed", "blocker_logged"]
     assert "document_attached" in kinds and "action_queued" in kinds
@@ -92,7 +101,9 @@ def test_run_starts_with_no_configuration(tmp_path):
     """`dragonfly run` on a clean DRAGONFLY_HOME: embedded database, migrations, demo seed, console."""
     home = tmp_path / "fresh"
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL", "DRAGONFLY_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_URL", "STORAGE_URL", "DRAGONFLY_"))
     }
     env.update(DRAGONFLY_HOME=str(home), DRAGONFLY_LOG_LEVEL="ERROR")
     proc = subprocess.run(
