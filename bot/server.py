@@ -25,7 +25,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         threads: int = 1,
     ) -> None:
         self.settings = settings
-        self.options = {
+        self.threads = threads
+        self.options: dict[str, object] = {
             "bind": bind or settings.dragonfly_bind,
             "workers": workers or settings.dragonfly_workers,
             "threads": threads,
@@ -44,9 +45,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         from bot.wsgi import make_wsgi_app
         from dragonfly.bootstrap import bootstrap
 
-        return make_wsgi_app(
-            bootstrap(self.settings, pool_size=max(2, int(self.options["threads"]) + 1))
-        )
+        return make_wsgi_app(bootstrap(self.settings, pool_size=max(2, self.threads + 1)))
 
 
 def serve_http(

@@ -30,7 +30,13 @@ def _file(errors: dict[str, str], view: dict[str, Any], required: bool) -> dict[
         if required:
             errors[ids.B_FILE] = "This step needs its document: upload it here."
         return None
-    return field(errors, ids.B_FILE, lambda: check_file(files[0]) or files[0])
+    file: dict[str, Any] = files[0]
+
+    def checked() -> dict[str, Any]:
+        check_file(file)
+        return file
+
+    return field(errors, ids.B_FILE, checked)
 
 
 def _queue_file(

@@ -27,8 +27,9 @@ def upload(
     user: str = OFFICER,
     event_id: str | None = None,
     retry_num: int | None = None,
+    data: bytes = b"%PDF-1.7 test",
 ):
-    f = bot.fake.add_file(file_id, b"%PDF-1.7 test", name)
+    f = bot.fake.add_file(file_id, data, name)
     f["filetype"] = name.rsplit(".", 1)[-1]
     event = {
         "type": "message",
