@@ -20,12 +20,22 @@ HELP = """*/enforce* sub-commands (leave arguments out to get a form):
 Steps that are legal acts need their document: upload it in the form or in the thread I post."""
 
 
+def _linked(name: str, url: str | None) -> str:
+    return f"<{url}|{name}>" if url and url.startswith("http") else name
+
+
 def help_blocks() -> list[Block]:
     return [section(HELP)]
 
 
 def case_card(
-    *, case: Any, blockers: list[Any], actions: list[Any], events: list[Any], documents: list[Any]
+    *,
+    case: Any,
+    blockers: list[Any],
+    actions: list[Any],
+    events: list[Any],
+    documents: list[Any],
+    links: dict[int, str] | None = None,
 ) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
@@ -64,7 +74,8 @@ def case_card(
         blocks.append(section("*Open workflows*\n" + "\n".join(lines)))
     if documents:
         lines = [
-            f"- #{d.document_id} {d.kind}: {d.original_name} (sha256 {d.sha256[:10]})"
+            f"- #{d.document_id} {d.kind}: {_linked(d.original_name, (links or {}).get(d.document_id))}"
+            f" (sha256 {d.sha256[:10]})"
             for d in documents[-5:]
         ]
         blocks.append(section("*Documents*\n" + "\n".join(lines)))

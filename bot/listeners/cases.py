@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -19,14 +20,25 @@ from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
 
-def card_blocks(conn: Connection, case_ref: str) -> list[dict[str, Any]]:
+def card_blocks(conn: Connection, case_ref: str, services: Any = None) -> list[dict[str, Any]]:
     c = reads.card(conn=conn, case_ref=case_ref)
     if c is None:
         raise UnknownCase(
             f"There is no case {case_ref}", "Check the number, or pick it: /enforce case"
         )
+    links = {}
+    if c.documents and services is not None:  # presigned links (S3) are made locally, no request
+        links = {
+            d.document_id: services.store.link(d.storage_key, timedelta(hours=1))
+            for d in c.documents[-5:]
+        }
     return cards.case_card(
-        case=c.case, blockers=c.blockers, actions=c.actions, events=c.events, documents=c.documents
+        case=c.case,
+        blockers=c.blockers,
+        actions=c.actions,
+        events=c.events,
+        documents=c.documents,
+        links=links,
     )
 
 
@@ -115,7 +127,7 @@ def register(app: App) -> None:
             open_modal(ack=ack, client=client, body=body, view=modals.case_modal(meta(body)))
             return
         with services_of(context).engine.begin() as conn:
-            blocks = card_blocks(conn, parsing.case_ref(a[0]))
+            blocks = card_blocks(conn, parsing.case_ref(a[0]), services_of(context))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
     @app.command(ids.COMMAND, matchers=[sub("mine")])
@@ -313,7 +325,7 @@ def register(app: App) -> None:
         require(context, "viewer", "Reading a case")
         ref = value(body["view"], ids.B_CASE)
         with services_of(context).engine.begin() as conn:
-            blocks = card_blocks(conn, ref)
+            blocks = card_blocks(conn, ref, services_of(context))
         ack(response_action="update", view=modals.card_modal(blocks))
 
     @app.view(ids.VIEW_STAGE)

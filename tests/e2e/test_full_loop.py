@@ -54,3 +54,7 @@ def test_levy_from_command_to_recorded_step(
     replies = [c.params for c in bot.fake.calls if c.params.get("thread_ts") == ts]
     assert any("Storing execution.pdf" in str(p.get("text")) for p in replies)
     assert len(replies) >= 2  # the bot's acknowledgement and the worker's answer, in the thread
+
+    # The case card lists the stored document with a presigned link and the recorded step.
+    card = str(bot.slack.command(f"case {case_ref}", user=OFFICER).json()["blocks"])
+    assert "execution.pdf" in card and moto_server in card and "levy #" in card
