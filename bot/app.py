@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import errors, ids, middleware
+from bot import errors, middleware
 from bot.listeners import cases, documents, home, options, payments, workflows
 from dragonfly.bootstrap import Services
-from dragonfly.errors import InvalidInput
 
 
 def build_app(services: Services, *, token_verification: bool = False) -> App:
@@ -28,12 +25,5 @@ def build_app(services: Services, *, token_verification: bool = False) -> App:
     errors.register(app)
     for module in (cases, workflows, payments, documents, home, options):
         module.register(app)
-
-    @app.command(ids.COMMAND)
-    def unknown(body: dict[str, Any]) -> None:
-        word = (body.get("text") or "").split()[0]
-        raise InvalidInput(
-            f'"{word}" is not an /enforce sub-command', "Type /enforce help for the list."
-        )
 
     return app

@@ -63,11 +63,17 @@ def tell(
 HOME_REFRESH_SECONDS = 60
 
 
-def refresh_home(conn: Connection, *, user: str) -> None:
+def refresh_home(conn: Connection, *, user: str, seen: dict[str, int]) -> None:
     """Queue a fresh Ops Console for the user after their own action, at most once a minute per
     person (building it reads every open case; Slack also sends app_home_opened whenever the tab
-    is opened, which publishes a fresh one)."""
+    is opened, which publishes a fresh one). The window is claimed in the database so several
+    processes queue it once; `seen` (user -> window, per process) skips the round trip."""
     window = int(time.time() // HOME_REFRESH_SECONDS)
+    if seen.get(user) == window:
+        return
+    if len(seen) > 10_000:
+        seen.clear()
+    seen[user] = window
     if not rpc.claim_request(conn, key=f"home:{user}:{window}"):
         return
     view = ops_console(reads.home(conn=conn, user=user))

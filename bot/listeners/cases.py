@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
-from bot.listeners import args, sub
+from bot.listeners import args, subcommand
 from bot.listeners.common import act, field, meta, open_modal, submit
 from bot.middleware import require, services_of
 from bot.service import Duplicate, once, tell, value
@@ -115,11 +115,11 @@ def _id(r: Any) -> str:
 
 
 def register(app: App) -> None:
-    @app.command(ids.COMMAND, matchers=[sub("help")])
+    @subcommand(app, "help")
     def help_command(ack: Any) -> None:
         ack(text=cards.HELP, blocks=cards.help_blocks(), response_type="ephemeral")
 
-    @app.command(ids.COMMAND, matchers=[sub("case")])
+    @subcommand(app, "case")
     def case_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         require(context, "viewer", "Reading a case")
         a = args(body)
@@ -130,7 +130,7 @@ def register(app: App) -> None:
             blocks = card_blocks(conn, parsing.case_ref(a[0]), services_of(context))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
-    @app.command(ids.COMMAND, matchers=[sub("mine")])
+    @subcommand(app, "mine")
     def mine_command(ack: Any, context: BoltContext) -> None:
         user = require(context, "viewer", "Listing your cases")
         with Session(services_of(context).engine) as session:
@@ -139,7 +139,7 @@ def register(app: App) -> None:
             text=f"Your open cases: {len(mine)}", blocks=cards.mine(mine), response_type="ephemeral"
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("stage")])
+    @subcommand(app, "stage")
     def stage_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 2:
@@ -171,7 +171,7 @@ def register(app: App) -> None:
             ),
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("block")])
+    @subcommand(app, "block")
     def block_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 2:
@@ -204,7 +204,7 @@ def register(app: App) -> None:
             ),
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("unblock")])
+    @subcommand(app, "unblock")
     def unblock_command(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         a = args(body)
         if not a:
@@ -220,7 +220,7 @@ def register(app: App) -> None:
             ack=ack, context=context, body=body, role="officer", what="Clearing blockers", work=work
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("override")])
+    @subcommand(app, "override")
     def override_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 2:
@@ -259,7 +259,7 @@ def register(app: App) -> None:
             ),
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("assign")])
+    @subcommand(app, "assign")
     def assign_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 2:
@@ -277,7 +277,7 @@ def register(app: App) -> None:
             work=lambda conn, user: do_assign(conn, user, case_ref=ref, owner=owner),
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("note")])
+    @subcommand(app, "note")
     def note_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 2:
@@ -296,7 +296,7 @@ def register(app: App) -> None:
             work=lambda conn, user: do_note(conn, user, case_ref=ref, note=text),
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("next")])
+    @subcommand(app, "next")
     def next_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 2:

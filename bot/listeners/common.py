@@ -15,6 +15,12 @@ from dragonfly.errors import DomainError
 Work = Callable[[Connection, str], str]
 
 
+def home_windows(context: BoltContext) -> dict[str, int]:
+    """Per-process memory of the App Home refreshes already queued (see service.refresh_home)."""
+    extras = services_of(context).extras
+    return extras.setdefault("home_refreshed", {})  # type: ignore[no-any-return]
+
+
 def act(
     *,
     ack: Any,
@@ -31,7 +37,7 @@ def act(
     def run(conn: Connection) -> str:
         text = work(conn, user)
         if home:
-            refresh_home(conn, user=user)
+            refresh_home(conn, user=user, seen=home_windows(context))
         return text
 
     try:
@@ -74,7 +80,7 @@ def submit(
 
     def run(conn: Connection) -> None:
         tell(conn, user=user, channel=channel, text=work(conn, user))
-        refresh_home(conn, user=user)
+        refresh_home(conn, user=user, seen=home_windows(context))
 
     try:
         once(services_of(context), f"view:{view['id']}", run)

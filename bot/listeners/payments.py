@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 
-from bot import ids, parsing, reads
+from bot import parsing, reads
 from bot.blocks import modals
-from bot.listeners import args, sub
+from bot.listeners import args, subcommand
 from bot.listeners.common import act, meta, open_modal
 from bot.middleware import require, services_of
 from bot.service import wait_for_document
@@ -58,7 +58,7 @@ def kind_of(text: str | None) -> str:
 
 
 def register(app: App) -> None:
-    @app.command(ids.COMMAND, matchers=[sub("pay")])
+    @subcommand(app, "pay")
     def pay_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         services = services_of(context)
         required = services.settings.dragonfly_payment_proof_required

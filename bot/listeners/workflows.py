@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 
-from bot import ids, parsing, reads
+from bot import parsing, reads
 from bot.blocks import modals
-from bot.listeners import args, sub
+from bot.listeners import args, subcommand
 from bot.listeners.common import act, meta, open_modal
 from bot.middleware import require
 from bot.service import wait_for_document
@@ -148,7 +148,7 @@ def advance(
 
 
 def register(app: App) -> None:
-    @app.command(ids.COMMAND, matchers=[sub(*WORKFLOWS)])
+    @subcommand(app, *WORKFLOWS)
     def workflow_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         word = (body.get("text") or "").split()[0].lower()
         kind = WORKFLOWS[word]
@@ -191,7 +191,7 @@ def register(app: App) -> None:
             ),
         )
 
-    @app.command(ids.COMMAND, matchers=[sub("advance")])
+    @subcommand(app, "advance")
     def advance_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         a = args(body)
         if len(a) < 3:
