@@ -209,7 +209,7 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
         court = (
             "Civil Court of the City of New York"
             if county in ("Kings", "New York", "Queens", "Bronx", "Richmond")
-            else f"Supreme Court, {county} County"
+            else "Supreme Court"
         )
         plan.add(
             "create",
