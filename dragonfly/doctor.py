@@ -21,17 +21,20 @@ class CheckResult:
 
 def check_migrations(s: Services) -> CheckResult:
     pending = [mid for mid, applied in db.migration_status(s.database_url) if not applied]
-    return CheckResult("migrations", not pending,
-                       [f"pending: {m} (run: dragonfly db upgrade)" for m in pending])
+    return CheckResult("migrations", not pending, [f"pending: {m} (run: dragonfly db upgrade)" for m in pending])
 
 
 def enum_mismatches(s: Services) -> list[str]:
     problems = []
     with s.engine.connect() as conn:
         for type_name, enum in SQL_ENUMS.items():
-            row = conn.execute(text(
-                "SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e"
-                " JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = :t"), {"t": type_name}).scalar()
+            row = conn.execute(
+                text(
+                    "SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e"
+                    " JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = :t"
+                ),
+                {"t": type_name},
+            ).scalar()
             sql_values = list(row or [])
             py_values = [m.value for m in enum]
             if sql_values != py_values:
@@ -77,19 +80,33 @@ def check_hash_chain(s: Services) -> CheckResult:
 
 def check_actions_have_documents(s: Services) -> CheckResult:
     with s.engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT case_ref, event_id, workflow, step FROM v_events_missing_document ORDER BY event_id LIMIT 50")).all()
-    return CheckResult("workflow steps have their documents", not rows,
-                       [f"{r.case_ref}: {r.workflow} -> {r.step} (event {r.event_id}) has no document" for r in rows])
+        rows = conn.execute(
+            text("SELECT case_ref, event_id, workflow, step FROM v_events_missing_document ORDER BY event_id LIMIT 50")
+        ).all()
+    return CheckResult(
+        "workflow steps have their documents",
+        not rows,
+        [f"{r.case_ref}: {r.workflow} -> {r.step} (event {r.event_id}) has no document" for r in rows],
+    )
 
 
 def check_next_actions(s: Services) -> CheckResult:
     with s.engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT case_ref FROM enforcement_cases WHERE status = 'open' AND next_action_at IS NULL"
-            " ORDER BY case_number LIMIT 50")).scalars().all()
-    return CheckResult("open cases have a next action", not rows,
-                       [f"{r}: no next action (set one: /enforce next {r} YYYY-MM-DD)" for r in rows])
+        rows = (
+            conn.execute(
+                text(
+                    "SELECT case_ref FROM enforcement_cases WHERE status = 'open' AND next_action_at IS NULL"
+                    " ORDER BY case_number LIMIT 50"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return CheckResult(
+        "open cases have a next action",
+        not rows,
+        [f"{r}: no next action (set one: /enforce next {r} YYYY-MM-DD)" for r in rows],
+    )
 
 
 def check_orphans(s: Services) -> CheckResult:
@@ -97,10 +114,11 @@ def check_orphans(s: Services) -> CheckResult:
     from storage.base import StorageError
 
     try:
-        report = find_orphans(s, older_than=doctor_grace())
+        report = find_orphans(s, older_than=doctor_grace(s))
     except StorageError as exc:
-        return CheckResult("stored documents match their rows", False,
-                           [f"could not check the document store: {exc.message}"])
+        return CheckResult(
+            "stored documents match their rows", False, [f"could not check the document store: {exc.message}"]
+        )
     return CheckResult("stored documents match their rows", report.ok, report.lines())
 
 

@@ -10,7 +10,6 @@ only those older than a cutoff, so uploads still on their way to the database ar
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from storage.base import DocumentNotFound, ObjectInfo, StorageError
 PREFIX = "cases/"
 REHASH_MAX_BYTES = 8 * 1024 * 1024
 """Without a recorded sha256, objects up to this size are hashed to check them (cheap enough)."""
-GRACE_ENV = "DRAGONFLY_ORPHAN_GRACE"
 DEFAULT_GRACE = timedelta(minutes=10)
 """`doctor` ignores unreferenced objects younger than this: they may be uploads in flight."""
 
@@ -42,16 +40,15 @@ def parse_duration(text: str) -> timedelta:
     while pos < len(stripped):
         m = _DURATION.match(stripped, pos)
         if not m:
-            raise ValueError(f"invalid duration {text!r}: use a number and a unit (s, m, h, d, w),"
-                             " e.g. 30m, 12h, 1d")
+            raise ValueError(f"invalid duration {text!r}: use a number and a unit (s, m, h, d, w), e.g. 30m, 12h, 1d")
         total += timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
         pos = m.end()
     return total
 
 
-def doctor_grace() -> timedelta:
+def doctor_grace(services: Services) -> timedelta:
     """Age under which `doctor` leaves an unreferenced object alone ($DRAGONFLY_ORPHAN_GRACE)."""
-    value = os.environ.get(GRACE_ENV)
+    value = services.settings.dragonfly_orphan_grace
     return parse_duration(value) if value else DEFAULT_GRACE
 
 
@@ -80,9 +77,11 @@ class OrphanReport:
 
     def lines(self) -> list[str]:
         out = [b.line() for b in self.broken]
-        out += [f"{o.key}: stored object has no document row ({o.size} bytes, {_age(o)} old;"
-                " remove with: dragonfly storage gc --older-than 1d --apply)"
-                for o in self.unreferenced]
+        out += [
+            f"{o.key}: stored object has no document row ({o.size} bytes, {_age(o)} old;"
+            " remove with: dragonfly storage gc --older-than 1d --apply)"
+            for o in self.unreferenced
+        ]
         return out
 
 
@@ -117,9 +116,7 @@ def _age(info: ObjectInfo, now: datetime | None = None) -> str:
     return f"{max(seconds, 0)}s"
 
 
-def unreferenced_objects(
-    services: Services, *, older_than: timedelta, now: datetime | None = None
-) -> list[ObjectInfo]:
+def unreferenced_objects(services: Services, *, older_than: timedelta, now: datetime | None = None) -> list[ObjectInfo]:
     """Stored objects under `cases/` older than `older_than` that no document row points at."""
     cutoff = (now or datetime.now(UTC)) - older_than
     # List first, then read the rows: a row committed meanwhile is seen, never taken for an orphan.
@@ -143,6 +140,7 @@ def broken_documents(services: Services) -> tuple[list[BrokenDocument], int]:
     broken: list[BrokenDocument] = []
     unverified = 0
     for d in _documents(services):
+
         def bad(problem: str, d: DocumentView = d) -> None:
             broken.append(BrokenDocument(d.document_id, d.case_ref, d.storage_key, problem))
 
@@ -172,8 +170,9 @@ def broken_documents(services: Services) -> tuple[list[BrokenDocument], int]:
 def find_orphans(services: Services, *, older_than: timedelta = DEFAULT_GRACE) -> OrphanReport:
     """Both ways: objects with no row (older than `older_than`); rows whose object is off."""
     broken, unverified = broken_documents(services)
-    return OrphanReport(unreferenced=unreferenced_objects(services, older_than=older_than),
-                        broken=broken, unverified=unverified)
+    return OrphanReport(
+        unreferenced=unreferenced_objects(services, older_than=older_than), broken=broken, unverified=unverified
+    )
 
 
 def gc(services: Services, older_than: timedelta, apply: bool = False) -> GcResult:

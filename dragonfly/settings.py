@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Whether `/enforce pay` needs a proof document before the payment is recorded.
     dragonfly_payment_proof_required: bool = True
 
+    # `doctor` leaves unreferenced objects younger than this alone (uploads in flight), e.g. 10m, 1h.
+    dragonfly_orphan_grace: str = "10m"
+
     # HTTP server (dragonfly serve)
     dragonfly_bind: str = "0.0.0.0:3000"
     dragonfly_workers: int = 2
