@@ -110,24 +110,49 @@ $$;
 
 -- The weekly executive summary as one jsonb document. p_week_start is the Monday of the week it
 -- reports (recoveries from that Monday through the Sunday), p_now the time it is computed as of.
+-- Balances and SLA breaches are those of v_case_balance and v_enforcement_cases, computed in one
+-- pass over the open cases: the clock read once (not per case), the accrued-interest factor
+-- grouped once per judgment, and the blocker and workflow-deadline tests as two semi-joins on
+-- their partial indexes instead of correlated subqueries per case.
 CREATE FUNCTION weekly_summary(p_now timestamptz, p_week_start date)
-RETURNS jsonb LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    WITH open_cases AS (
-        SELECT c.id, c.tier, c.stage, c.stage_entered_at, c.next_action_at FROM enforcement_cases c
-         WHERE c.status = 'open'),
+RETURNS jsonb LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '64MB' AS $$
+    WITH k AS MATERIALIZED (SELECT df_now() AS now, firm_today() AS today),
+    -- v_case_balance's accrued interest, with the clock read once instead of once per case
+    factor AS (
+        SELECT s.judgment_id,
+               sum(s.rate * greatest(0, least(coalesce(s.to_date, 'infinity'::date), k.today)
+                                        - greatest(s.from_date, j.accrual_date))) / 365 AS factor
+          FROM interest_segments s JOIN judgments j ON j.id = s.judgment_id CROSS JOIN k
+         GROUP BY s.judgment_id),
+    -- v_enforcement_cases.sla_breached, with the blocker and deadline tests as two indexed semi-joins
+    blocked AS (
+        SELECT x.case_id FROM blockers x CROSS JOIN k WHERE x.cleared_at IS NULL AND x.eta < k.today),
+    overdue AS (
+        SELECT a.case_id FROM enforcement_actions a CROSS JOIN k WHERE a.is_open AND a.next_deadline < k.today),
+    per_case AS (
+        SELECT o.tier,
+               j.unpaid_principal + j.unpaid_costs
+                   + round(greatest(0, j.interest_carry + j.unpaid_principal * coalesce(f.factor, 0)), 2) AS balance,
+               ((sla.max_days IS NOT NULL AND o.stage_entered_at < k.now - make_interval(days => sla.max_days))
+                 OR (o.next_action_at < k.now - interval '1 day')
+                 OR o.id IN (SELECT case_id FROM blocked)
+                 OR o.id IN (SELECT case_id FROM overdue)) AS breached
+          FROM enforcement_cases o
+          JOIN judgments j ON j.id = o.judgment_id
+          LEFT JOIN factor f ON f.judgment_id = j.id
+          LEFT JOIN stage_sla sla ON sla.stage = o.stage AND sla.tier = o.tier
+         CROSS JOIN k
+         WHERE o.status = 'open'),
     tiers AS (
-        SELECT o.tier, count(*) AS cases, sum(b.balance) AS balance
-          FROM open_cases o JOIN v_case_balance b ON b.case_id = o.id GROUP BY o.tier),
-    breaches AS (
-        SELECT v.tier, count(*) AS n FROM v_enforcement_cases v WHERE v.status = 'open' AND v.sla_breached
-         GROUP BY v.tier),
+        SELECT p.tier, count(*) AS cases, sum(p.balance) AS balance, count(*) FILTER (WHERE p.breached) AS breaches
+          FROM per_case p GROUP BY p.tier),
     dwell AS (
         SELECT o.stage::text AS stage, count(*) AS cases,
                round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM p_now - o.stage_entered_at)
                      / 86400.0)::numeric, 1) AS median_days,
                round(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM p_now - o.stage_entered_at)
                      / 86400.0)::numeric, 1) AS p90_days
-          FROM open_cases o GROUP BY o.stage),
+          FROM enforcement_cases o WHERE o.status = 'open' GROUP BY o.stage),
     pipeline AS (
         SELECT a.kind::text AS kind, a.state, count(*) AS actions,
                round(avg(extract(epoch FROM p_now - a.state_entered_at) / 86400.0)::numeric, 1) AS avg_age_days,
@@ -146,9 +171,9 @@ RETURNS jsonb LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_
     SELECT jsonb_build_object(
         'week_start', p_week_start, 'week_end', p_week_start + 6,
         'tiers', coalesce((SELECT jsonb_agg(jsonb_build_object('tier', t.tier, 'cases', t.cases, 'balance', t.balance,
-                                  'sla_breaches', coalesce(b.n, 0)) ORDER BY t.tier DESC)
-                             FROM tiers t LEFT JOIN breaches b ON b.tier = t.tier), '[]'),
-        'sla_breaches', (SELECT coalesce(sum(n), 0) FROM breaches),
+                                  'sla_breaches', t.breaches) ORDER BY t.tier DESC)
+                             FROM tiers t), '[]'),
+        'sla_breaches', (SELECT coalesce(sum(t.breaches), 0) FROM tiers t),
         'dwell', coalesce((SELECT jsonb_agg(to_jsonb(dwell) ORDER BY dwell.stage) FROM dwell), '[]'),
         'pipeline', coalesce((SELECT jsonb_agg(to_jsonb(pipeline) ORDER BY pipeline.kind, pipeline.state)
                                 FROM pipeline), '[]'),
