@@ -48,6 +48,10 @@ CREATE FUNCTION import_name_key(p text) RETURNS text LANGUAGE sql IMMUTABLE AS $
 $$;
 
 -- Validates pg_temp.df_import_judgments into pg_temp.df_import_checked. Returns counts.
+-- One pass over the staged rows: each parse runs once per row (the OFFSET 0 subquery keeps the
+-- planner from copying a parse into every CASE that reads it), duplicates within the file are
+-- found with a hash aggregate (lines listed only for the duplicated keys), and the rows to create
+-- get their plaintiff and debtor name keys here, once, for the batches.
 CREATE FUNCTION import_check_judgments(p_owner text DEFAULT NULL, p_as_of date DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     SET jit = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
@@ -60,42 +64,46 @@ BEGIN
     END IF;
     DROP TABLE IF EXISTS pg_temp.df_import_checked;
     CREATE TEMP TABLE df_import_checked AS
-    WITH s AS (
-        SELECT r.line,
-               nullif(btrim(r.plaintiff_name), '') AS plaintiff_name,
-               nullif(btrim(r.debtor_name), '') AS debtor_name,
-               nullif(btrim(r.debtor_type), '') AS debtor_type_raw,
-               nullif(btrim(r.court), '') AS court,
-               nullif(btrim(r.county), '') AS county_raw,
-               nullif(btrim(r.index_number), '') AS index_number,
-               nullif(btrim(r.entered_on), '') AS entered_raw,
-               nullif(btrim(r.principal), '') AS principal_raw,
-               nullif(btrim(r.costs), '') AS costs_raw,
-               nullif(btrim(r.consumer_debt), '') AS consumer_raw,
-               coalesce(nullif(btrim(r.owner_slack_id), ''), p_owner) AS owner,
-               nullif(btrim(r.external_ref), '') AS external_ref
-          FROM pg_temp.df_import_judgments r),
-    p AS MATERIALIZED (
-        SELECT s.*,
-               CASE WHEN lower(s.debtor_type_raw) IN ('person', 'business') THEN lower(s.debtor_type_raw) END AS debtor_type,
-               k.name AS county,
-               import_parse_date(s.entered_raw) AS entered_on,
-               import_parse_amount(s.principal_raw) AS principal,
-               CASE WHEN s.costs_raw IS NULL THEN 0::numeric(14,2) ELSE import_parse_amount(s.costs_raw) END AS costs,
-               import_parse_bool(s.consumer_raw) AS consumer_debt
-          FROM s LEFT JOIN ny_counties k ON lower(k.name) = lower(s.county_raw)),
-    dup AS (
-        SELECT s.court, s.index_number, string_agg(s.line::text, ', ' ORDER BY s.line) AS lines
-          FROM s WHERE s.court IS NOT NULL AND s.index_number IS NOT NULL
-         GROUP BY s.court, s.index_number HAVING count(*) > 1),
+    WITH dupkeys AS MATERIALIZED (
+        SELECT nullif(btrim(r.court), '') AS court, nullif(btrim(r.index_number), '') AS index_number
+          FROM pg_temp.df_import_judgments r
+         GROUP BY 1, 2 HAVING count(*) > 1),
+    dup AS MATERIALIZED (
+        SELECT k.court, k.index_number, string_agg(r.line::text, ', ' ORDER BY r.line) AS lines
+          FROM dupkeys k JOIN pg_temp.df_import_judgments r
+            ON nullif(btrim(r.court), '') = k.court AND nullif(btrim(r.index_number), '') = k.index_number
+         WHERE k.court IS NOT NULL AND k.index_number IS NOT NULL
+         GROUP BY k.court, k.index_number),
     d AS (
         SELECT p.*, dup.lines AS dup_lines,
                j.principal AS db_principal, j.entered_on AS db_entered_on, c.case_ref AS db_case_ref
-          FROM p
+          FROM (SELECT s.*,
+                       CASE WHEN lower(s.debtor_type_raw) IN ('person', 'business') THEN lower(s.debtor_type_raw) END AS debtor_type,
+                       k.name AS county,
+                       import_parse_date(s.entered_raw) AS entered_on,
+                       import_parse_amount(s.principal_raw) AS principal,
+                       CASE WHEN s.costs_raw IS NULL THEN 0::numeric(14,2) ELSE import_parse_amount(s.costs_raw) END AS costs,
+                       import_parse_bool(s.consumer_raw) AS consumer_debt
+                  FROM (SELECT r.line,
+                               nullif(btrim(r.plaintiff_name), '') AS plaintiff_name,
+                               nullif(btrim(r.debtor_name), '') AS debtor_name,
+                               nullif(btrim(r.debtor_type), '') AS debtor_type_raw,
+                               nullif(btrim(r.court), '') AS court,
+                               nullif(btrim(r.county), '') AS county_raw,
+                               nullif(btrim(r.index_number), '') AS index_number,
+                               nullif(btrim(r.entered_on), '') AS entered_raw,
+                               nullif(btrim(r.principal), '') AS principal_raw,
+                               nullif(btrim(r.costs), '') AS costs_raw,
+                               nullif(btrim(r.consumer_debt), '') AS consumer_raw,
+                               coalesce(nullif(btrim(r.owner_slack_id), ''), p_owner) AS owner,
+                               nullif(btrim(r.external_ref), '') AS external_ref
+                          FROM pg_temp.df_import_judgments r OFFSET 0) s
+                  LEFT JOIN ny_counties k ON lower(k.name) = lower(s.county_raw)
+                OFFSET 0) p
           LEFT JOIN dup ON dup.court = p.court AND dup.index_number = p.index_number
           LEFT JOIN judgments j ON j.court = p.court AND j.index_number = p.index_number
           LEFT JOIN enforcement_cases c ON c.judgment_id = j.id),
-    e AS MATERIALIZED (
+    e AS (
         SELECT d.*, array_remove(ARRAY[
             CASE WHEN d.plaintiff_name IS NULL THEN 'plaintiff_name|required, but empty' END,
             CASE WHEN d.debtor_name IS NULL THEN 'debtor_name|required, but empty' END,
@@ -127,14 +135,17 @@ BEGIN
             CASE WHEN d.owner IS NOT NULL AND d.owner !~ '^[UW][A-Z0-9]{2,}$'
                  THEN format('owner_slack_id|"%s" is not a Slack user id (e.g. U0123ABCD)', d.owner) END
         ], NULL) AS problems
-          FROM d)
-    SELECT e.line, e.plaintiff_name, e.debtor_name, e.debtor_type, e.court, e.county,
-           e.index_number, e.entered_on, e.principal, e.costs, e.consumer_debt, e.owner, e.external_ref,
-           e.db_case_ref,
-           CASE WHEN cardinality(e.problems) > 0 THEN 'error' WHEN e.db_case_ref IS NOT NULL THEN 'present'
-                ELSE 'create' END AS status,
-           e.problems
-      FROM e;
+          FROM d OFFSET 0),
+    f AS (
+        SELECT e.*, CASE WHEN cardinality(e.problems) > 0 THEN 'error' WHEN e.db_case_ref IS NOT NULL THEN 'present'
+                         ELSE 'create' END AS status
+          FROM e)
+    SELECT f.line, f.plaintiff_name, f.debtor_name, f.debtor_type, f.court, f.county,
+           f.index_number, f.entered_on, f.principal, f.costs, f.consumer_debt, f.owner, f.external_ref,
+           f.db_case_ref, f.status, f.problems,
+           CASE WHEN f.status = 'create' THEN import_name_key(f.plaintiff_name) END AS plaintiff_key,
+           CASE WHEN f.status = 'create' THEN import_name_key(f.debtor_name) END AS debtor_key
+      FROM f ORDER BY f.line;
     CREATE INDEX ON pg_temp.df_import_checked (line);
     ANALYZE pg_temp.df_import_checked;
     SELECT jsonb_build_object(
@@ -150,36 +161,45 @@ END $$;
 -- same effects as create_enforcement_case row by row: plaintiff and debtor upserted by name key,
 -- judgment, interest segments (interest_plan), docket in the county, the case with its rule tier
 -- (the score_case rules for a new case: balance band, business debtor, judgment age, hard rules),
--- and exactly one case_created event per case, the first link of its hash chain (event_canonical
--- and event_hash, as append_event computes them). Rows whose court + index number appeared since
--- the check (a concurrent intake) count as already present, or are refused with DF007 when their
--- facts differ. Returns {created, present, last_line, first_case_ref, last_case_ref}.
+-- and exactly one case_created event per case, the first link of its hash chain. Rows whose
+-- court + index number appeared since the check (a concurrent intake) count as already present,
+-- or are refused with DF007 when their facts differ. Returns {created, present, last_line,
+-- first_case_ref, last_case_ref}.
+--
+-- Cost (issue 6 bench): one INSERT ... SELECT per table over the batch; everything per row is a
+-- plain expression. interest_plan runs once per distinct (entry date, consumer, person), the score
+-- once per distinct combination of factor codes; df_now() once per batch (the column defaults would
+-- call it per row, with the same value); the event hash with the built-in sha256 in the SELECT,
+-- checked against event_hash(event_canonical(...)) - the definition doctor uses - on the batch's
+-- first row, so the two can never drift apart silently. What remains per row is the inserts
+-- themselves: heap and index entries, the generated name keys, and the foreign-key triggers.
 CREATE FUNCTION import_judgments_batch(p_after_line integer, p_limit integer, p_actor text,
     p_source text DEFAULT 'import', p_as_of date DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     SET jit = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
 DECLARE
     v_as_of date := coalesce(p_as_of, firm_today());
+    v_now timestamptz := df_now();
     v_clock boolean := coalesce(current_setting('dragonfly.clock', true), '') <> '';
     v_last integer;
     v_present integer;
     v_conflict record;
+    v_check record;
     v_result jsonb;
 BEGIN
     IF p_actor IS NULL OR p_actor !~ '^([UW][A-Z0-9]+|system:[a-z_]+|cli:.+)$' THEN
         PERFORM df_raise('DF008', format('"%s" is not an actor', coalesce(p_actor, '')), 'Use cli:<name> or a Slack user id.');
     END IF;
-    -- Serialise with other intakes for the few hundred milliseconds of a batch: no court + index
-    -- number can appear between the re-check below and the insert.
+    -- Serialise with other intakes for the duration of a batch: no court + index number can
+    -- appear between the re-check below and the insert.
     LOCK TABLE judgments IN SHARE ROW EXCLUSIVE MODE;
 
     DROP TABLE IF EXISTS pg_temp.df_import_todo;
     CREATE TEMP TABLE df_import_todo ON COMMIT DROP AS
-        SELECT k.*, import_name_key(k.plaintiff_name) AS plaintiff_key, import_name_key(k.debtor_name) AS debtor_key
+        SELECT k.*
           FROM pg_temp.df_import_checked k
          WHERE k.line > p_after_line AND k.status = 'create'
          ORDER BY k.line LIMIT p_limit;
-    ANALYZE pg_temp.df_import_todo;
     SELECT max(line) INTO v_last FROM pg_temp.df_import_todo;
     IF v_last IS NULL THEN
         RETURN jsonb_build_object('created', 0, 'present', 0, 'last_line', NULL);
@@ -198,14 +218,22 @@ BEGIN
     DELETE FROM pg_temp.df_import_todo t USING judgments j
      WHERE j.court = t.court AND j.index_number = t.index_number;
     GET DIAGNOSTICS v_present = ROW_COUNT;
+    ANALYZE pg_temp.df_import_todo;
 
-    INSERT INTO plaintiffs (name)
-    SELECT DISTINCT ON (t.plaintiff_key) t.plaintiff_name FROM pg_temp.df_import_todo t
+    -- Only names not yet known go to the upsert (ON CONFLICT still covers a concurrent insert).
+    INSERT INTO plaintiffs (name, created_at)
+    SELECT DISTINCT ON (t.plaintiff_key) t.plaintiff_name, v_now FROM pg_temp.df_import_todo t
+     WHERE NOT EXISTS (SELECT 1 FROM plaintiffs p WHERE p.name_key = t.plaintiff_key)
      ORDER BY t.plaintiff_key, t.line
     ON CONFLICT (name_key) DO NOTHING;
-    INSERT INTO debtors (name, debtor_type)
-    SELECT DISTINCT ON (t.debtor_key, t.debtor_type) t.debtor_name, t.debtor_type::debtor_type
-      FROM pg_temp.df_import_todo t ORDER BY t.debtor_key, t.debtor_type, t.line
+    INSERT INTO debtors (name, debtor_type, created_at)
+    SELECT x.debtor_name, x.debtor_type::debtor_type, v_now
+      FROM (SELECT DISTINCT ON (t.debtor_key, t.debtor_type) t.debtor_name, t.debtor_type, t.line
+              FROM pg_temp.df_import_todo t
+             WHERE NOT EXISTS (SELECT 1 FROM debtors d WHERE d.name_key = t.debtor_key
+                                                         AND d.debtor_type = t.debtor_type::debtor_type)
+             ORDER BY t.debtor_key, t.debtor_type, t.line) x
+     ORDER BY x.line
     ON CONFLICT (name_key, debtor_type) DO NOTHING;
 
     DROP TABLE IF EXISTS pg_temp.df_import_new;
@@ -232,7 +260,7 @@ BEGIN
           JOIN debtors d ON d.name_key = t.debtor_key AND d.debtor_type = t.debtor_type::debtor_type
           JOIN plans ON plans.entered_on = t.entered_on AND plans.consumer_debt = t.consumer_debt
                     AND plans.person = (t.debtor_type = 'person')),
-    coded AS (
+    coded AS MATERIALIZED (
         SELECT r.*, array_remove(ARRAY[
                    CASE WHEN r.balance >= 50000 THEN 'balance_50k' WHEN r.balance >= 10000 THEN 'balance_10k'
                         WHEN r.balance >= 2500 THEN 'balance_2_5k' ELSE 'balance_low' END,
@@ -240,7 +268,8 @@ BEGIN
                    CASE WHEN r.age < 2 THEN 'age_under_2' WHEN r.age < 5 THEN 'age_2_5'
                         WHEN r.age >= 15 THEN 'age_over_15' WHEN r.age >= 10 THEN 'age_10_15' END], NULL) AS codes
           FROM facts r),
-    scored_codes AS (
+    -- score_case's sum over tier_factors and its tier_thresholds lookup, once per combination of codes
+    scored_codes AS MATERIALIZED (
         SELECT x.codes, sc.score, sc.reasons,
                (SELECT th.tier FROM tier_thresholds th WHERE sc.score >= th.min_score ORDER BY th.tier DESC LIMIT 1) AS tier
           FROM (SELECT DISTINCT codes FROM coded) x,
@@ -249,35 +278,50 @@ BEGIN
                                                          f.points, f.description) ORDER BY f.points DESC), '{}') AS reasons
                           FROM tier_factors f WHERE f.code = ANY (x.codes)) sc),
     tiered AS (
-        SELECT c.*, s.score,
-               CASE WHEN c.deceased THEN 0::smallint
-                    WHEN s.tier < 2 AND c.balance >= 100000 THEN 2::smallint
-                    WHEN s.tier < 2 AND (c.entered_on + interval '10 years')::date BETWEEN v_as_of AND v_as_of + 180
-                    THEN 2::smallint
-                    ELSE s.tier END AS tier,
-               s.reasons || CASE
-                    WHEN c.deceased THEN ARRAY['hard rule: debtor deceased -> Tier 0']
-                    WHEN s.tier < 2 AND c.balance >= 100000 THEN ARRAY['hard rule: balance >= $100,000 -> at least Tier 2']
-                    WHEN s.tier < 2 AND (c.entered_on + interval '10 years')::date BETWEEN v_as_of AND v_as_of + 180
-                    THEN ARRAY['hard rule: real-property lien expires within 180 days -> at least Tier 2']
-                    ELSE '{}'::text[] END AS reasons
-          FROM coded c JOIN scored_codes s ON s.codes = c.codes),
+        SELECT c.*, s.score, h.tier, s.reasons || h.hard AS reasons
+          FROM coded c JOIN scored_codes s ON s.codes = c.codes,
+               LATERAL (SELECT CASE WHEN c.deceased THEN 0::smallint
+                                    WHEN s.tier < 2 AND c.balance >= 100000 THEN 2::smallint
+                                    WHEN s.tier < 2 AND (c.entered_on + interval '10 years')::date BETWEEN v_as_of AND v_as_of + 180
+                                    THEN 2::smallint
+                                    ELSE s.tier END AS tier,
+                               CASE WHEN c.deceased THEN ARRAY['hard rule: debtor deceased -> Tier 0']
+                                    WHEN s.tier < 2 AND c.balance >= 100000 THEN ARRAY['hard rule: balance >= $100,000 -> at least Tier 2']
+                                    WHEN s.tier < 2 AND (c.entered_on + interval '10 years')::date BETWEEN v_as_of AND v_as_of + 180
+                                    THEN ARRAY['hard rule: real-property lien expires within 180 days -> at least Tier 2']
+                                    ELSE '{}'::text[] END AS hard) h),
     numbered AS (
         SELECT nextval('judgments_id_seq') AS judgment_id, nextval('enforcement_cases_id_seq') AS case_id,
                nextval('case_number_seq') AS case_number,
-               CASE WHEN v_clock THEN df_now() ELSE clock_timestamp() END AS occurred_at, o.*
-          FROM (SELECT * FROM tiered ORDER BY line) o)
-    SELECT n.*, jsonb_build_object(
-               'court', n.court, 'county', n.county, 'index_number', n.index_number, 'entered_on', n.entered_on,
-               'principal', n.principal, 'costs', n.costs, 'plaintiff', n.plaintiff_name,
-               'debtor', n.debtor_name, 'tier', n.tier, 'owner', n.owner, 'interest', n.basis) AS payload
-      FROM numbered n;
+               CASE WHEN v_clock THEN v_now ELSE clock_timestamp() END AS occurred_at, o.*
+          FROM (SELECT * FROM tiered ORDER BY line) o),
+    payloads AS (
+        SELECT n.*, jsonb_build_object(
+                   'court', n.court, 'county', n.county, 'index_number', n.index_number, 'entered_on', n.entered_on,
+                   'principal', n.principal, 'costs', n.costs, 'plaintiff', n.plaintiff_name,
+                   'debtor', n.debtor_name, 'tier', n.tier, 'owner', n.owner, 'interest', n.basis) AS payload
+          FROM numbered n)
+    -- The hash of event seq 1 after the genesis hash: event_hash(repeat('0', 64), event_canonical(...)).
+    SELECT p.*, encode(sha256(convert_to(repeat('0', 64) || '|' || concat_ws('|',
+               p.case_id::text, '1', 'case_created', p_actor, p_source, '', '',
+               to_char(p.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), p.payload::text),
+               'UTF8')), 'hex') AS hash
+      FROM payloads p;
+
+    SELECT n.hash, event_hash(repeat('0', 64), event_canonical(n.case_id, 1, 'case_created', p_actor, p_source,
+                                                               n.payload, NULL, NULL, n.occurred_at)) AS canonical
+      INTO v_check FROM pg_temp.df_import_new n ORDER BY n.line LIMIT 1;
+    IF v_check.hash IS DISTINCT FROM v_check.canonical THEN
+        RAISE EXCEPTION 'import_judgments_batch: the inline event hash differs from event_hash(event_canonical(...))'
+            USING HINT = 'event_canonical changed: update the hash expression in import_judgments_batch to match.';
+    END IF;
 
     INSERT INTO judgments (id, plaintiff_id, debtor_id, court, county, index_number, entered_on, principal, costs,
                            consumer_debt, debtor_is_person, external_ref, interest_basis,
-                           unpaid_principal, unpaid_costs, accrual_date)
+                           unpaid_principal, unpaid_costs, accrual_date, created_at)
     SELECT n.judgment_id, n.plaintiff_id, n.debtor_id, n.court, n.county, n.index_number, n.entered_on, n.principal,
-           n.costs, n.consumer_debt, n.debtor_type = 'person', n.external_ref, n.basis, n.principal, n.costs, n.entered_on
+           n.costs, n.consumer_debt, n.debtor_type = 'person', n.external_ref, n.basis, n.principal, n.costs, n.entered_on,
+           v_now
       FROM pg_temp.df_import_new n ORDER BY n.line;
     INSERT INTO interest_segments (judgment_id, from_date, to_date, rate, why)
     SELECT n.judgment_id, (g->>'from')::date, (g->>'to')::date, (g->>'rate')::numeric, g->>'why'
@@ -287,16 +331,14 @@ BEGIN
     SELECT n.judgment_id, n.county, n.entered_on FROM pg_temp.df_import_new n ORDER BY n.line;
     INSERT INTO enforcement_cases (id, case_number, judgment_id, tier, rule_tier, tier_score, tier_reasons,
                                    owner_slack_id, next_action_at, next_action_what, event_seq, last_event_hash,
-                                   last_person_event_at)
+                                   last_person_event_at, stage_entered_at, created_at)
     SELECT n.case_id, n.case_number, n.judgment_id, n.tier, n.tier, n.score, n.reasons, n.owner,
-           df_now() + interval '1 day', 'verify the judgment and move to discovery', 1,
-           event_hash(repeat('0', 64), event_canonical(n.case_id, 1, 'case_created', p_actor, p_source, n.payload,
-                                                       NULL, NULL, n.occurred_at)),
-           CASE WHEN p_actor LIKE 'system:%' THEN NULL ELSE n.occurred_at END
+           v_now + interval '1 day', 'verify the judgment and move to discovery', 1, n.hash,
+           CASE WHEN p_actor LIKE 'system:%' THEN NULL ELSE n.occurred_at END, v_now, v_now
       FROM pg_temp.df_import_new n ORDER BY n.line;
     INSERT INTO enforcement_events (case_id, seq, kind, actor, source, payload, occurred_at, prev_hash, hash)
-    SELECT n.case_id, 1, 'case_created', p_actor, p_source, n.payload, n.occurred_at, repeat('0', 64), c.last_event_hash
-      FROM pg_temp.df_import_new n JOIN enforcement_cases c ON c.id = n.case_id ORDER BY n.line;
+    SELECT n.case_id, 1, 'case_created', p_actor, p_source, n.payload, n.occurred_at, repeat('0', 64), n.hash
+      FROM pg_temp.df_import_new n ORDER BY n.line;
 
     SELECT jsonb_build_object('created', count(*), 'present', v_present, 'last_line', v_last,
                               'first_case_ref', 'DF-' || min(n.case_number), 'last_case_ref', 'DF-' || max(n.case_number))
