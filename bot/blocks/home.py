@@ -41,3 +41,18 @@ def ops_console(data: dict[str, Any]) -> dict[str, Any]:
         context("Type `/enforce help` anywhere for the commands."),
     ]
     return {"type": "home", "callback_id": ids.HOME, "blocks": blocks}
+
+
+def no_access(user: str) -> dict[str, Any]:
+    """The App Home for someone without a role: no case data, just how to get access."""
+    return {
+        "type": "home",
+        "callback_id": ids.HOME,
+        "blocks": [
+            header("Dragonfly"),
+            section(
+                ":lock: *No access.* Case information here is for people with a Dragonfly role.\n"
+                f"Ask an admin to run `dragonfly users grant {user} viewer`."
+            ),
+        ],
+    }

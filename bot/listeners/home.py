@@ -1,4 +1,6 @@
-"""App Home: the Ops Console, published when the tab is opened or refreshed."""
+"""App Home: the Ops Console, published when the tab is opened or refreshed. It shows balances,
+debtor names and payments, so only people with a role (viewer or higher) see it; anyone else
+gets a short page saying how to get access."""
 
 from __future__ import annotations
 
@@ -7,11 +9,15 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot import ids, reads
-from bot.blocks.home import ops_console
-from bot.middleware import services_of
+from bot.blocks.home import no_access, ops_console
+from bot.middleware import RANK, services_of
 
 
 def publish(context: BoltContext, client: Any, user: str) -> None:
+    allowed = RANK.get(context.get("role") or "", 0) >= RANK["viewer"]
+    if not allowed or context.user_id != user:
+        client.views_publish(user_id=user, view=no_access(user))
+        return
     with services_of(context).engine.begin() as conn:
         view = ops_console(reads.home(conn=conn, user=user))
     client.views_publish(user_id=user, view=view)
