@@ -110,10 +110,10 @@ $$;
 
 -- The weekly executive summary as one jsonb document. p_week_start is the Monday of the week it
 -- reports (recoveries from that Monday through the Sunday), p_now the time it is computed as of.
--- Balances and SLA breaches are those of v_case_balance and v_enforcement_cases, computed in one
--- pass over the open cases: the clock read once (not per case), the accrued-interest factor
--- grouped once per judgment, and the blocker and workflow-deadline tests as two semi-joins on
--- their partial indexes instead of correlated subqueries per case.
+-- Balances are v_case_balance's, computed in one pass over the open cases with the clock read once
+-- (not once per case) and the accrued-interest factor grouped once per judgment; keep the formula
+-- in step with that view (tests compare the two). SLA breaches come from v_enforcement_cases itself,
+-- the one definition of the SLA rule.
 CREATE FUNCTION weekly_summary(p_now timestamptz, p_week_start date)
 RETURNS jsonb LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '64MB' AS $$
     WITH k AS MATERIALIZED (SELECT df_now() AS now, firm_today() AS today),
@@ -124,28 +124,20 @@ RETURNS jsonb LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_
                                         - greatest(s.from_date, j.accrual_date))) / 365 AS factor
           FROM interest_segments s JOIN judgments j ON j.id = s.judgment_id CROSS JOIN k
          GROUP BY s.judgment_id),
-    -- v_enforcement_cases.sla_breached, with the blocker and deadline tests as two indexed semi-joins
-    blocked AS (
-        SELECT x.case_id FROM blockers x CROSS JOIN k WHERE x.cleared_at IS NULL AND x.eta < k.today),
-    overdue AS (
-        SELECT a.case_id FROM enforcement_actions a CROSS JOIN k WHERE a.is_open AND a.next_deadline < k.today),
-    per_case AS (
-        SELECT o.tier,
-               j.unpaid_principal + j.unpaid_costs
-                   + round(greatest(0, j.interest_carry + j.unpaid_principal * coalesce(f.factor, 0)), 2) AS balance,
-               ((sla.max_days IS NOT NULL AND o.stage_entered_at < k.now - make_interval(days => sla.max_days))
-                 OR (o.next_action_at < k.now - interval '1 day')
-                 OR o.id IN (SELECT case_id FROM blocked)
-                 OR o.id IN (SELECT case_id FROM overdue)) AS breached
+    balances AS (
+        SELECT o.tier, count(*) AS cases,
+               sum(j.unpaid_principal + j.unpaid_costs
+                   + round(greatest(0, j.interest_carry + j.unpaid_principal * coalesce(f.factor, 0)), 2)) AS balance
           FROM enforcement_cases o
           JOIN judgments j ON j.id = o.judgment_id
           LEFT JOIN factor f ON f.judgment_id = j.id
-          LEFT JOIN stage_sla sla ON sla.stage = o.stage AND sla.tier = o.tier
-         CROSS JOIN k
-         WHERE o.status = 'open'),
+         WHERE o.status = 'open' GROUP BY o.tier),
+    breaches AS (
+        SELECT v.tier, count(*) AS n FROM v_enforcement_cases v WHERE v.status = 'open' AND v.sla_breached
+         GROUP BY v.tier),
     tiers AS (
-        SELECT p.tier, count(*) AS cases, sum(p.balance) AS balance, count(*) FILTER (WHERE p.breached) AS breaches
-          FROM per_case p GROUP BY p.tier),
+        SELECT b.tier, b.cases, b.balance, coalesce(x.n, 0) AS breaches
+          FROM balances b LEFT JOIN breaches x ON x.tier = b.tier),
     dwell AS (
         SELECT o.stage::text AS stage, count(*) AS cases,
                round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM p_now - o.stage_entered_at)
@@ -173,7 +165,7 @@ RETURNS jsonb LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_
         'tiers', coalesce((SELECT jsonb_agg(jsonb_build_object('tier', t.tier, 'cases', t.cases, 'balance', t.balance,
                                   'sla_breaches', t.breaches) ORDER BY t.tier DESC)
                              FROM tiers t), '[]'),
-        'sla_breaches', (SELECT coalesce(sum(t.breaches), 0) FROM tiers t),
+        'sla_breaches', (SELECT coalesce(sum(n), 0) FROM breaches),
         'dwell', coalesce((SELECT jsonb_agg(to_jsonb(dwell) ORDER BY dwell.stage) FROM dwell), '[]'),
         'pipeline', coalesce((SELECT jsonb_agg(to_jsonb(pipeline) ORDER BY pipeline.kind, pipeline.state)
                                 FROM pipeline), '[]'),
