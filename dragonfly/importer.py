@@ -90,6 +90,7 @@ PLAINTIFF_REQUIRED = ("name",)
 
 DEFAULT_BATCH_SIZE = 10_000
 _READ_TICK = 5_000
+_TEMP_BUFFERS = "128MB"
 
 # Progress callback: (phase, done, total or None). Phases: read, check, create.
 Progress = Callable[[str, int, "int | None"], None]
@@ -265,6 +266,12 @@ _STAGE_PLAINTIFFS = (
 )
 
 
+def _session_setup(conn: psycopg.Connection) -> None:
+    """A fresh import session: its temp tables (staging, checked rows, each batch's work tables)
+    stay in memory up to _TEMP_BUFFERS (settable only before the session's first temp table)."""
+    conn.execute(f"SET temp_buffers = '{_TEMP_BUFFERS}'")
+
+
 def _stage(
     conn: psycopg.Connection,
     *,
@@ -364,6 +371,7 @@ def import_judgments(
     started = time.perf_counter()
     total = count_lines(path) if progress else None
     with db.connect(url) as conn:
+        _session_setup(conn)
         try:
             _stage(
                 conn,
@@ -454,6 +462,7 @@ def import_plaintiffs(
     report = ImportReport(kind="plaintiffs", path=path, dry_run=dry_run, partial=partial)
     started = time.perf_counter()
     with db.connect(url) as conn:
+        _session_setup(conn)
         try:
             _stage(
                 conn,
