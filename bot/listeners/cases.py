@@ -486,3 +486,18 @@ def register(app: App) -> None:
 
         with contextlib.suppress(Duplicate):
             once(services_of(context), f"action:{action['action_ts']}", work)
+
+    @app.action(ids.A_OPEN_CASE)
+    def open_case_clicked(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        """The "Open" button on digests and stale alerts: the case card, only to the person who
+        clicked (ephemeral in the channel the message is in, else a DM)."""
+        ack()
+        user = require(context, "viewer", "Reading a case")
+        ref = parsing.case_ref(body["actions"][0].get("value"))
+        with services_of(context).engine.begin() as conn:
+            blocks = card_blocks(conn, ref, services_of(context))
+        channel = (body.get("channel") or {}).get("id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=f"Case {ref}", blocks=blocks)
+        else:
+            client.chat_postMessage(channel=user, text=f"Case {ref}", blocks=blocks)

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 
-from bot import parsing, reads
+from bot import ids, parsing, reads
 from bot.blocks import modals
 from bot.listeners import args, subcommand
 from bot.listeners.common import act, meta, open_modal
@@ -139,3 +139,12 @@ def register(app: App) -> None:
             what="Recording a payment",
             work=wait,
         )
+
+    @app.action(ids.A_OPEN_PAY)
+    def open_pay_form(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        """The case card's "Record payment" button: the payment form for that case."""
+        require(context, "officer", "Recording a payment")
+        ref = parsing.case_ref(body["actions"][0].get("value"))
+        required = services_of(context).settings.dragonfly_payment_proof_required
+        view = modals.pay_modal(meta(body), ref, proof_required=required)
+        open_modal(ack=ack, client=client, body=body, view=view)
