@@ -59,6 +59,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = False, pool_s
     url = db.resolve_url(settings)
     if migrate:
         applied = db.upgrade(url)
+        db.sync_timezone(url, settings.dragonfly_timezone)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
     engine = db.make_engine(url, pool_size=pool_size)

@@ -133,3 +133,10 @@ def with_database(url: str, database: str) -> str:
 
     parts = urlsplit(plain_url(url))
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def sync_timezone(url: str, tz: str) -> None:
+    """Make the database's idea of the firm's time zone follow DRAGONFLY_TIMEZONE."""
+    with connect(url) as conn:
+        conn.execute("SELECT set_firm_timezone(%s)", (tz,))
+        conn.commit()

@@ -53,6 +53,7 @@ class CaseView(SQLModel, table=True):
     interest_basis: str
     open_blockers: int
     sla_breached: bool
+    is_stale: bool
 
 
 class CaseBalance(SQLModel, table=True):

@@ -110,6 +110,25 @@ BEGIN
     RETURN v;
 END $$;
 
+-- The latest business day strictly before a day.
+CREATE FUNCTION prev_business_day(p_day date) RETURNS date LANGUAGE plpgsql STABLE AS $$
+DECLARE v date := p_day - 1;
+BEGIN
+    WHILE NOT is_business_day(v) LOOP v := v - 1; END LOOP;
+    RETURN v;
+END $$;
+
+-- The firm's time zone follows DRAGONFLY_TIMEZONE (set by `dragonfly db upgrade` and at start-up).
+CREATE FUNCTION set_firm_timezone(p_tz text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = p_tz) THEN
+        PERFORM df_raise('DF008', format('"%s" is not a time zone', p_tz), 'Use a name like America/New_York.');
+    END IF;
+    UPDATE policy_settings SET value = p_tz WHERE key = 'firm_timezone' AND value <> p_tz;
+    RETURN p_tz;
+END $$;
+
 CREATE FUNCTION add_business_days(p_day date, p_n integer) RETURNS date LANGUAGE plpgsql STABLE AS $$
 DECLARE v date := p_day; n integer := 0;
 BEGIN

@@ -203,6 +203,7 @@ CREATE FUNCTION set_enforcement_stage(p_case_ref text, p_stage text, p_actor tex
     p_closing_reason text DEFAULT NULL, p_clear_blockers boolean DEFAULT false, p_source text DEFAULT 'slack')
 RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
+    v_blocker record;
     c enforcement_cases;
     v_to text;
     v_allowed text[];
@@ -237,9 +238,7 @@ BEGIN
     END IF;
     v_dwell := round(extract(epoch FROM v_now - c.stage_entered_at) / 86400.0, 2);
     IF p_clear_blockers OR v_to = 'closed' THEN
-        WITH x AS (UPDATE blockers SET cleared_at = v_now, cleared_by = p_actor
-                    WHERE case_id = c.id AND cleared_at IS NULL RETURNING id)
-        SELECT count(*) INTO v_cleared FROM x;
+        SELECT count(*) INTO v_cleared FROM blockers WHERE case_id = c.id AND cleared_at IS NULL;
     END IF;
     -- The event and the stage change in one write of the case row (the hot path: see bench/).
     v_at := event_time();
@@ -259,6 +258,15 @@ BEGIN
            event_seq = c.event_seq + 1, last_event_hash = v_ev.hash,
            last_person_event_at = CASE WHEN p_actor LIKE 'system:%' THEN last_person_event_at ELSE v_at END
      WHERE id = c.id;
+    IF v_cleared > 0 THEN
+        -- Clearing a blocker is an event of its own (DOMAIN.md), after the move that cleared it.
+        FOR v_blocker IN UPDATE blockers SET cleared_at = v_now, cleared_by = p_actor
+                          WHERE case_id = c.id AND cleared_at IS NULL RETURNING id, kind, reason LOOP
+            PERFORM append_event(c.id, 'blocker_cleared', p_actor, p_source, jsonb_build_object(
+                'blocker_id', v_blocker.id, 'kind', v_blocker.kind, 'reason', v_blocker.reason,
+                'note', format('cleared by the move to %s', v_to)));
+        END LOOP;
+    END IF;
     RETURN jsonb_build_object('case_ref', c.case_ref, 'from', c.stage, 'to', v_to, 'dwell_days', v_dwell,
                               'blockers_cleared', v_cleared);
 END $$;
@@ -373,6 +381,7 @@ DECLARE
     v_as_of date := coalesce(p_as_of, firm_today());
     r record;
     v_new_tier smallint;
+    v_old_tier smallint;
     v_changed integer := 0;
     v_scored integer := 0;
 BEGIN
@@ -382,14 +391,17 @@ BEGIN
               WHERE c.status = 'open' ORDER BY c.id LOOP
         v_scored := v_scored + 1;
         v_new_tier := coalesce(r.override_tier, r.new_rule);
+        v_old_tier := r.tier;
         IF r.new_rule IS DISTINCT FROM r.rule_tier OR v_new_tier IS DISTINCT FROM r.tier THEN
-            PERFORM 1 FROM enforcement_cases WHERE id = r.id FOR UPDATE;
+            -- Lock, then re-read: an override set since the loop's snapshot must win.
+            SELECT tier INTO v_old_tier FROM enforcement_cases WHERE id = r.id FOR UPDATE;
+            v_new_tier := coalesce((SELECT o.tier FROM tier_overrides o WHERE o.case_id = r.id AND o.active), r.new_rule);
         END IF;
         UPDATE enforcement_cases SET rule_tier = r.new_rule, tier = v_new_tier, tier_score = r.score, tier_reasons = r.reasons
          WHERE id = r.id AND (rule_tier, tier, tier_score, tier_reasons) IS DISTINCT FROM (r.new_rule, v_new_tier, r.score, r.reasons);
-        IF v_new_tier <> r.tier THEN
+        IF v_new_tier <> v_old_tier THEN
             PERFORM append_event(r.id, 'tier_changed', p_actor, 'scheduler', jsonb_build_object(
-                'from', r.tier, 'to', v_new_tier, 'score', r.score, 'reasons', to_jsonb(r.reasons)));
+                'from', v_old_tier, 'to', v_new_tier, 'score', r.score, 'reasons', to_jsonb(r.reasons)));
             v_changed := v_changed + 1;
         END IF;
     END LOOP;
@@ -431,8 +443,10 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN p_kind = 'information_subpoena' AND p_state = 'served' THEN (p_deadlines->>'answer_due')::date
         WHEN p_kind = 'restraining_notice' AND p_state IN ('served', 'effective') THEN (p_deadlines->>'lapse_warning')::date
         WHEN p_kind = 'levy' AND p_state IN ('issued', 'delivered_to_officer') THEN (p_deadlines->>'return_due')::date
-        WHEN p_kind = 'levy' AND p_state IN ('levied') THEN (p_deadlines->>'warn_day_60')::date
-        WHEN p_kind = 'garnishment' AND p_state = 'delivered' THEN (p_deadlines->>'employer_due')::date
+        -- The hard deadline; the day 60/75/85 warnings are the nightly job's (CPLR 5232(a)).
+        WHEN p_kind = 'levy' AND p_state IN ('levied') THEN (p_deadlines->>'void_on')::date
+        -- Not served or not paying within 20 days of delivery: it goes to the employer (CPLR 5231(d),(e)).
+        WHEN p_kind = 'garnishment' AND p_state IN ('delivered', 'served_on_debtor') THEN (p_deadlines->>'employer_due')::date
         WHEN p_kind = 'garnishment' AND p_state = 'served_on_employer' THEN (p_deadlines->>'remittance_expected')::date
     END
 $$;
@@ -693,6 +707,13 @@ BEGIN
     RETURNING * INTO p;
     IF v_kind <> 'reversal' THEN
         UPDATE enforcement_cases SET last_payment_at = greatest(coalesce(last_payment_at, '-infinity'), v_on::timestamptz)
+         WHERE id = c.id;
+    ELSE
+        -- A bounced payment is no payment: the last payment is the latest one still standing.
+        UPDATE enforcement_cases SET last_payment_at = (
+            SELECT max(x.received_on)::timestamptz FROM payments x
+             WHERE x.case_id = c.id AND x.kind <> 'reversal'
+               AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses_payment_id = x.id))
          WHERE id = c.id;
     END IF;
     v_balance := case_balance(c.id, v_on);

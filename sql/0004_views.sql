@@ -61,16 +61,22 @@ SELECT c.id AS case_id, c.case_ref, c.case_number, c.tier, c.rule_tier, c.tier_s
        (SELECT count(*) FROM blockers x WHERE x.case_id = c.id AND x.cleared_at IS NULL) AS open_blockers,
        (c.status = 'open' AND (
             (sla.max_days IS NOT NULL AND c.stage_entered_at < df_now() - make_interval(days => sla.max_days))
-         OR (c.next_action_at < df_now() - interval '1 day')
+         -- More than one business day past due: due before the last business day before today.
+         OR (c.next_action_at < (SELECT (prev_business_day(firm_today()) + time '00:00')
+                                          AT TIME ZONE (SELECT value FROM policy_settings WHERE key = 'firm_timezone')))
          OR EXISTS (SELECT 1 FROM blockers x WHERE x.case_id = c.id AND x.cleared_at IS NULL AND x.eta < firm_today())
          OR EXISTS (SELECT 1 FROM enforcement_actions a WHERE a.case_id = c.id AND a.is_open
-                     AND a.next_deadline < firm_today()))) AS sla_breached
+                     AND a.next_deadline < firm_today()))) AS sla_breached,
+       -- Stale: no event from a person for 7 / 14 / 30 / 90 days by tier (DOMAIN.md).
+       (c.status = 'open' AND coalesce(c.last_person_event_at, c.created_at)
+            < df_now() - make_interval(days => st.days)) AS is_stale
   FROM enforcement_cases c
   JOIN judgments j ON j.id = c.judgment_id
   JOIN plaintiffs pl ON pl.id = j.plaintiff_id
   JOIN debtors d ON d.id = j.debtor_id
   JOIN v_case_balance b ON b.case_id = c.id
-  LEFT JOIN stage_sla sla ON sla.stage = c.stage AND sla.tier = c.tier;
+  LEFT JOIN stage_sla sla ON sla.stage = c.stage AND sla.tier = c.tier
+  JOIN stale_days st ON st.tier = c.tier;
 
 CREATE VIEW v_enforcement_overview AS
 SELECT v.tier, count(*) AS cases, sum(v.balance) AS balance, sum(v.recovered) AS recovered,

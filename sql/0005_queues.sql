@@ -40,7 +40,8 @@ BEGIN
     UPDATE outbox SET last_error = left(p_error, 2000),
            status = CASE WHEN attempts >= p_max_attempts THEN 'failed' ELSE 'pending' END,
            not_before = now() + make_interval(secs => greatest(p_delay_seconds, 0))
-     WHERE id = p_id RETURNING status INTO v_status;
+     WHERE id = p_id AND status = 'pending'   -- a stale worker never reopens a sent row
+     RETURNING status INTO v_status;
     RETURN v_status;
 END $$;
 
@@ -91,7 +92,7 @@ BEGIN
         not_before = CASE WHEN p_status = 'retry' THEN now() + make_interval(secs => coalesce(p_retry_seconds, 30))
                           ELSE not_before END,
         done_at = CASE WHEN p_status IN ('done', 'failed') THEN now() END
-     WHERE id = p_id;
+     WHERE id = p_id AND status = 'pending';  -- a worker whose lease ran out never reopens a finished job
 END $$;
 
 -- Slack idempotency: true the first time a request key (event_id, view.id, action_ts) is seen.

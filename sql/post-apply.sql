@@ -10,6 +10,9 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM dragonfly_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM dragonfly_app;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO dragonfly_app;
+-- Reference data (the firm's time zone, public holidays) that helper functions inside the views
+-- read with the caller's rights: readable, never writable. No case data is granted.
+GRANT SELECT ON policy_settings, ny_holidays TO dragonfly_app;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO dragonfly_app;
 DO $$
 DECLARE v record;

@@ -20,8 +20,10 @@ plan_app = typer.Typer(help="Monthly recovery plan.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade() -> None:
     """Apply pending migrations (example: dragonfly db upgrade)."""
-    url = db.resolve_url(Settings())
+    settings = Settings()
+    url = db.resolve_url(settings)
     applied = db.upgrade(url)
+    db.sync_timezone(url, settings.dragonfly_timezone)
     console.print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
 
 

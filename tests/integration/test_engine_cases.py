@@ -275,7 +275,8 @@ def test_stage_move_clears_blockers_only_when_asked(engine) -> None:
     result = _move(engine, ref, "execution", clear_blockers=True)
     assert result["blockers_cleared"] == 1
     assert scalar(engine, "SELECT count(*) FROM blockers WHERE cleared_at IS NULL") == 0
-    assert last_event(engine, ref).payload["blockers_cleared"] == 1
+    # The move records the count; each clearing is its own event after it.
+    assert last_event(engine, ref).kind == "blocker_cleared"
 
 
 def test_closing_clears_open_blockers(engine) -> None:

@@ -1,0 +1,165 @@
+"""The application role reads every view (and nothing it should not): the bot and the jobs connect
+as a member of dragonfly_app in production."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from dragonfly import rpc
+
+
+def _busy_case(engine, make_case) -> str:
+    ref = make_case()
+    with rpc.transaction(engine) as conn:
+        rpc.set_enforcement_stage(conn, case_ref=ref, stage="discovery", actor="U0OFFICER")
+        rpc.log_enforcement_blocker(
+            conn, case_ref=ref, kind="court", reason="clerk", eta=date.today() + timedelta(days=3), actor="U0OFFICER"
+        )
+        rpc.queue_enforcement_action(conn, case_ref=ref, kind="asset_search", actor="U0OFFICER")
+        rpc.record_enforcement_payment(
+            conn, case_ref=ref, amount=Decimal("100.00"), kind="direct", idempotency_key=f"k-{ref}", actor="U0OFFICER"
+        )
+    return ref
+
+
+def test_every_view_is_readable_by_the_app_role(engine, make_case, db_url):
+    _busy_case(engine, make_case)
+    with engine.connect() as conn:
+        views = (
+            conn.execute(
+                text("SELECT table_name FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1")
+            )
+            .scalars()
+            .all()
+        )
+    assert "v_enforcement_cases" in views
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("SET ROLE dragonfly_app")
+        for view in views:
+            conn.execute(f"SELECT * FROM {view} LIMIT 5").fetchall()  # raises on a permission error
+
+
+def test_app_role_cannot_write_reference_data(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("SET ROLE dragonfly_app")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "UPDATE policy_settings SET value = 'from_effective_date' WHERE key = 'consumer_rate_transition'"
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM ny_holidays")
+
+
+def test_stage_move_that_clears_blockers_records_each_clearing(engine, make_case):
+    ref = _busy_case(engine, make_case)
+    with rpc.transaction(engine) as conn:
+        rpc.set_enforcement_stage(conn, case_ref=ref, stage="execution", actor="U0OFFICER", clear_blockers=True)
+    with engine.connect() as conn:
+        kinds = (
+            conn.execute(text("SELECT kind FROM v_enforcement_timeline WHERE case_ref = :r ORDER BY seq"), {"r": ref})
+            .scalars()
+            .all()
+        )
+        open_blockers = conn.execute(
+            text("SELECT count(*) FROM v_open_blockers WHERE case_ref = :r"), {"r": ref}
+        ).scalar_one()
+    assert kinds[-2:] == ["stage_changed", "blocker_cleared"]
+    assert open_blockers == 0
+
+
+def test_a_reversed_payment_no_longer_counts_as_a_payment(engine, make_case):
+    ref = make_case(entered_on=date(2015, 1, 1))
+    with rpc.transaction(engine) as conn:
+        paid = rpc.record_enforcement_payment(
+            conn, case_ref=ref, amount=Decimal("100.00"), kind="direct", idempotency_key="pay-1", actor="U0OFFICER"
+        )
+        rpc.record_enforcement_payment(
+            conn,
+            case_ref=ref,
+            amount=Decimal("100.00"),
+            kind="reversal",
+            idempotency_key="rev-1",
+            actor="cli:admin",
+            reverses_payment_id=paid["payment_id"],
+        )
+    with engine.connect() as conn:
+        last = conn.execute(
+            text("SELECT last_payment_at FROM v_enforcement_cases WHERE case_ref = :r"), {"r": ref}
+        ).scalar_one()
+    assert last is None
+
+
+def test_garnishment_keeps_its_employer_deadline_after_service_on_the_debtor(engine, make_case, tmp_path):
+    ref = make_case()
+    with rpc.transaction(engine) as conn:
+        docs = {}
+        for i, kind in enumerate(("execution", "transmittal", "proof_of_service")):
+            docs[kind] = rpc.attach_enforcement_document(
+                conn,
+                case_ref=ref,
+                kind=kind,
+                storage_key=f"cases/{ref}/k{i}",
+                sha256=f"{i:064x}",
+                size_bytes=10,
+                content_type="application/pdf",
+                original_name=f"{kind}.pdf",
+                uploader="U0OFFICER",
+            )["document_id"]
+        a = rpc.queue_enforcement_action(
+            conn, case_ref=ref, kind="garnishment", actor="U0OFFICER", document_id=docs["execution"]
+        )
+        rpc.advance_enforcement_action(
+            conn,
+            case_ref=ref,
+            action_id=a["action_id"],
+            state="delivered",
+            actor="U0OFFICER",
+            document_id=docs["transmittal"],
+        )
+        rpc.advance_enforcement_action(
+            conn,
+            case_ref=ref,
+            action_id=a["action_id"],
+            state="served_on_debtor",
+            actor="U0OFFICER",
+            document_id=docs["proof_of_service"],
+        )
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT next_deadline, deadlines FROM v_enforcement_actions WHERE action_id = :a"),
+            {"a": a["action_id"]},
+        ).one()
+    assert row.next_deadline is not None
+    assert str(row.next_deadline) == row.deadlines["employer_due"]
+
+
+@pytest.mark.parametrize(
+    ("clock", "breached"),
+    [
+        ("2026-12-05T12:00:00-05:00", False),  # Saturday after a Friday due date
+        ("2026-12-07T12:00:00-05:00", False),  # Monday: one business day past due
+        ("2026-12-08T12:00:00-05:00", True),  # Tuesday: more than one business day
+    ],
+)
+def test_next_action_breach_counts_business_days(engine, make_case, clock, breached):
+    from datetime import datetime
+
+    ref = make_case()
+    with rpc.transaction(engine) as conn:
+        rpc.set_clock(conn, datetime.fromisoformat("2026-12-01T09:00:00-05:00"))
+        rpc.set_enforcement_stage(conn, case_ref=ref, stage="discovery", actor="U0OFFICER")
+        rpc.set_next_action(
+            conn, case_ref=ref, at=datetime.fromisoformat("2026-12-04T10:00:00-05:00"), what="call", actor="U0OFFICER"
+        )
+    with rpc.transaction(engine) as conn:
+        rpc.set_clock(conn, datetime.fromisoformat(clock))
+        # Seven days into discovery, no blockers or workflows: only the next action can breach.
+        due = conn.execute(
+            text("SELECT sla_breached FROM v_enforcement_cases WHERE case_ref = :r"), {"r": ref}
+        ).scalar_one()
+    assert due is breached
