@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -63,7 +64,7 @@ def tell(
 HOME_REFRESH_SECONDS = 60
 
 
-def refresh_home(conn: Connection, *, user: str, seen: dict[str, int]) -> None:
+def refresh_home(conn: Connection, *, user: str, seen: dict[str, int], tz: tzinfo) -> None:
     """Queue a fresh Ops Console for the user after their own action, at most once a minute per
     person (building it reads every open case; Slack also sends app_home_opened whenever the tab
     is opened, which publishes a fresh one). The window is claimed in the database so several
@@ -76,7 +77,7 @@ def refresh_home(conn: Connection, *, user: str, seen: dict[str, int]) -> None:
     seen[user] = window
     if not rpc.claim_request(conn, key=f"home:{user}:{window}"):
         return
-    view = ops_console(reads.home(conn=conn, user=user))
+    view = ops_console(reads.home(conn=conn, user=user), tz=tz)
     rpc.enqueue_outbox(conn, method="views.publish", payload={"user_id": user, "view": view})
 
 

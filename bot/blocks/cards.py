@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from bot import ids
@@ -36,39 +37,41 @@ def case_card(
     events: list[Any],
     documents: list[Any],
     links: dict[int, str] | None = None,
+    tz: tzinfo,
 ) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
     reasons = ", ".join(case.tier_reasons or []) or "no scoring facts yet"
     tier = f"*Tier {case.tier}* (score {case.tier_score}: {reasons})"
     if case.override_tier is not None:
-        tier += f"\nOverride to Tier {case.override_tier} until {day(case.override_expires_at)}: {case.override_reason}"
+        until = day(case.override_expires_at, tz)
+        tier += f"\nOverride to Tier {case.override_tier} until {until}: {case.override_reason}"
     limit = f" of {case.stage_max_days}" if case.stage_max_days else ""
     breach = " :warning: SLA breached" if case.sla_breached else ""
     blocks: list[Block] = [
         header(f"{ref}: {case.plaintiff_name} v. {case.debtor_name}"),
         section(
             f"{tier}\n*Stage:* {case.stage} for {case.dwell_days}{limit} days{breach}\n"
-            f"*Owner:* {who(case.owner_slack_id)} · *Next action:* {day(case.next_action_at)}"
+            f"*Owner:* {who(case.owner_slack_id)} · *Next action:* {day(case.next_action_at, tz)}"
             f"{' - ' + case.next_action_what if case.next_action_what else ''}"
         ),
         section(
             f"*Balance:* {money(case.balance)} (principal {money(case.unpaid_principal)}, "
             f"interest {money(case.accrued_interest)}, costs {money(case.unpaid_costs)}) · "
             f"*Recovered:* {money(case.recovered)}\n_Interest: {case.interest_basis}_\n"
-            f"{case.court}, {case.county} County, index {case.index_number}, entered {day(case.entered_on)}"
+            f"{case.court}, {case.county} County, index {case.index_number}, entered {day(case.entered_on, tz)}"
         ),
     ]
     if blockers:
         lines = [
-            f"- {b.kind}: {b.reason} (ETA {day(b.eta)}{', passed' if b.eta_passed else ''})"
+            f"- {b.kind}: {b.reason} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
             for b in blockers
         ]
         blocks.append(section("*Blockers*\n" + "\n".join(lines)))
     if actions:
         lines = [
             f"- #{a.action_id} {a.kind}: {a.state}"
-            + (f", next deadline {day(a.next_deadline)}" if a.next_deadline else "")
+            + (f", next deadline {day(a.next_deadline, tz)}" if a.next_deadline else "")
             for a in actions
         ]
         blocks.append(section("*Open workflows*\n" + "\n".join(lines)))
@@ -80,7 +83,7 @@ def case_card(
         ]
         blocks.append(section("*Documents*\n" + "\n".join(lines)))
     if events:
-        lines = [f"- {day(e.occurred_at)} {e.summary or e.kind} ({who(e.actor)})" for e in events]
+        lines = [f"- {day(e.occurred_at, tz)} {e.summary or e.kind} ({who(e.actor)})" for e in events]
         blocks.append(section("*Last events*\n" + "\n".join(lines)))
     if case.status == "open":
         blocks.append(
@@ -100,7 +103,7 @@ def case_card(
     return blocks
 
 
-def mine(cases: list[Any]) -> list[Block]:
+def mine(cases: list[Any], *, tz: tzinfo) -> list[Block]:
     if not cases:
         return [section("You own no open cases.")]
     lines = []
@@ -108,7 +111,7 @@ def mine(cases: list[Any]) -> list[Block]:
         flag = ":red_circle: " if c.sla_breached else ""
         lines.append(
             f"{flag}*{c.case_ref}* T{c.tier} {c.stage} - {c.debtor_name} - "
-            f"next {day(c.next_action_at)} · {money(c.balance)}"
+            f"next {day(c.next_action_at, tz)} · {money(c.balance)}"
         )
     return [
         section(f"*Your open cases ({len(cases)})*, past due first"),

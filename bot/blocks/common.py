@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -53,12 +53,24 @@ def money(value: Decimal | int | float | None) -> str:
     return f"${Decimal(value or 0):,.2f}"
 
 
-def day(value: date | datetime | str | None) -> str:
+def day(value: date | datetime | str | None, tz: tzinfo) -> str:
+    """The date a person in the firm's time zone `tz` would give: a time (timestamptz, or ISO text
+    from a JSON read) is converted to `tz` first, so 23:30 in New York is that day, not the next
+    UTC one. A plain date is shown as it is; a time without a zone is taken as UTC."""
     if value is None:
         return "none"
     if isinstance(value, str):  # ISO text from a JSON read
-        return value[:10]
-    return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+        if len(value) <= 10:
+            return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:10]
+        value = parsed
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(tz).date().isoformat()
+    return value.isoformat()
 
 
 def who(user: str | None) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from bot import ids
 from bot.blocks.common import Block, button, context, day, divider, header, money, section, who
 
 
-def ops_console(data: dict[str, Any]) -> dict[str, Any]:
+def ops_console(data: dict[str, Any], *, tz: tzinfo) -> dict[str, Any]:
     blocks: list[Block] = [header("Dragonfly Ops Console")]
     lines = [
         f"*Tier {r['tier']}*: {r['cases']} cases · {money(r['balance'])} · "
@@ -17,7 +18,7 @@ def ops_console(data: dict[str, Any]) -> dict[str, Any]:
     ] or ["No open cases."]
     blocks += [section("*By tier*\n" + "\n".join(lines)), divider()]
     lines = [
-        f"*{r['case_ref']}* T{r['tier']} {r['stage']} {r['debtor_name']} - next {day(r['next_action_at'])}"
+        f"*{r['case_ref']}* T{r['tier']} {r['stage']} {r['debtor_name']} - next {day(r['next_action_at'], tz)}"
         for r in data["past_due"]
     ] or ["Nothing past due. :tada:"]
     blocks += [section("*My past-due queue*\n" + "\n".join(lines)), divider()]
@@ -27,12 +28,12 @@ def ops_console(data: dict[str, Any]) -> dict[str, Any]:
     ] or ["No stale Tier 3 cases."]
     blocks += [section("*Stale Tier 3*\n" + "\n".join(lines)), divider()]
     lines = [
-        f"*{r['case_ref']}* {r['kind']}: {r['reason']} (ETA {day(r['eta'])}, {who(r['owner_slack_id'])})"
+        f"*{r['case_ref']}* {r['kind']}: {r['reason']} (ETA {day(r['eta'], tz)}, {who(r['owner_slack_id'])})"
         for r in data["blockers"]
     ] or ["No blockers past their ETA."]
     blocks += [section("*Blockers past ETA*\n" + "\n".join(lines)), divider()]
     lines = [
-        f"{day(r['occurred_at'])} *{r['case_ref']}* {r['summary'] or r['kind']} ({who(r['actor'])})"
+        f"{day(r['occurred_at'], tz)} *{r['case_ref']}* {r['summary'] or r['kind']} ({who(r['actor'])})"
         for r in data["recent"]
     ] or ["No events yet."]
     blocks += [

@@ -20,14 +20,14 @@ from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
 
-def card_blocks(conn: Connection, case_ref: str, services: Any = None) -> list[dict[str, Any]]:
+def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str, Any]]:
     c = reads.card(conn=conn, case_ref=case_ref)
     if c is None:
         raise UnknownCase(
             f"There is no case {case_ref}", "Check the number, or pick it: /enforce case"
         )
     links = {}
-    if c.documents and services is not None:  # presigned links (S3) are made locally, no request
+    if c.documents:  # presigned links (S3) are made locally, no request
         links = {
             d.document_id: services.store.link(d.storage_key, timedelta(hours=1))
             for d in c.documents[-5:]
@@ -39,6 +39,7 @@ def card_blocks(conn: Connection, case_ref: str, services: Any = None) -> list[d
         events=c.events,
         documents=c.documents,
         links=links,
+        tz=services.settings.tz,
     )
 
 
@@ -135,9 +136,8 @@ def register(app: App) -> None:
         user = require(context, "viewer", "Listing your cases")
         with Session(services_of(context).engine) as session:
             mine = queries.my_cases(session=session, owner=user)
-        ack(
-            text=f"Your open cases: {len(mine)}", blocks=cards.mine(mine), response_type="ephemeral"
-        )
+        blocks = cards.mine(mine, tz=services_of(context).settings.tz)
+        ack(text=f"Your open cases: {len(mine)}", blocks=blocks, response_type="ephemeral")
 
     @subcommand(app, "stage")
     def stage_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:

@@ -37,7 +37,7 @@ def act(
     def run(conn: Connection) -> str:
         text = work(conn, user)
         if home:
-            refresh_home(conn, user=user, seen=home_windows(context))
+            refresh_home(conn, user=user, seen=home_windows(context), tz=services_of(context).settings.tz)
         return text
 
     try:
@@ -80,7 +80,7 @@ def submit(
 
     def run(conn: Connection) -> None:
         tell(conn, user=user, channel=channel, text=work(conn, user))
-        refresh_home(conn, user=user, seen=home_windows(context))
+        refresh_home(conn, user=user, seen=home_windows(context), tz=services_of(context).settings.tz)
 
     try:
         once(services_of(context), f"view:{view['id']}", run)

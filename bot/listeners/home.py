@@ -18,8 +18,9 @@ def publish(context: BoltContext, client: Any, user: str) -> None:
     if not allowed or context.user_id != user:
         client.views_publish(user_id=user, view=no_access(user))
         return
-    with services_of(context).engine.begin() as conn:
-        view = ops_console(reads.home(conn=conn, user=user))
+    services = services_of(context)
+    with services.engine.begin() as conn:
+        view = ops_console(reads.home(conn=conn, user=user), tz=services.settings.tz)
     client.views_publish(user_id=user, view=view)
 
 
