@@ -126,6 +126,12 @@ def waiting_for_document(*, case_ref: str, step: str, kinds: list[str], user: st
             f":page_facing_up: *{case_ref}: waiting for the document* for {step}.\n"
             f"<@{user}>, upload the {' or '.join(kinds)} as a reply in this thread "
             f"(PDF, PNG, JPEG, TIFF or DOCX). Nothing is recorded until it is stored."
+            + (
+                f"\nSay which it is in the upload message (e.g. `{kinds[1]}`); otherwise it is"
+                f" filed as {kinds[0]}."
+                if len(kinds) > 1
+                else ""
+            )
         ),
         context("Dragonfly records the step once the file is in storage, then replies here."),
     ]

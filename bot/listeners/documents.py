@@ -5,6 +5,7 @@ and replies; nothing is recorded here."""
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -65,6 +66,36 @@ def _queue_file(
     return STORING.format(name=file.get("name") or "the file", case_ref=case_ref, step=label)
 
 
+def accepted_kinds(conn: Connection, request: reads.UploadRequest) -> list[str]:
+    """The document kinds the step of a "waiting for the document" thread accepts (its stored
+    kind is the first of them); worked out from the step the request is for."""
+    kinds: list[str] = []
+    parts = request.step.split(":")
+    try:
+        if request.step == "pay":
+            kinds = PROOF_KINDS
+        elif request.step == "subpoena":
+            kinds = subpoena_step(conn).document_kinds
+        elif len(parts) == 2 and parts[1] == "queue":
+            s = reads.step(conn=conn, kind=parts[0], from_state="")
+            kinds = s.document_kinds if s else []
+        elif len(parts) == 3 and parts[0] == "advance" and parts[1].isdigit():
+            a = reads.action(conn=conn, case_ref=request.case_ref, action_id=int(parts[1]))
+            s = reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=parts[2])
+            kinds = s.document_kinds if s else []
+    except DomainError:
+        kinds = []
+    return kinds if request.document_kind in kinds else [request.document_kind]
+
+
+def named_kind(text: str | None, kinds: list[str]) -> str | None:
+    """The first of `kinds` the upload message names ("proof_of_service", "proof-of-service")."""
+    for word in re.findall(r"[a-z_-]+", (text or "").lower()):
+        if word.replace("-", "_") in kinds:
+            return word.replace("-", "_")
+    return None
+
+
 def register(app: App) -> None:
     @app.view(ids.VIEW_WORKFLOW)
     def workflow_submitted(
@@ -87,6 +118,8 @@ def register(app: App) -> None:
                 else reads.step(conn=conn, kind=kind, from_state="")
             ).document_kinds  # type: ignore[union-attr]
         file = _file(errors, view, bool(needs))
+        if needs and doc_kind and doc_kind not in needs:
+            errors[ids.B_DOC_KIND] = f"This step needs a {' or '.join(needs)} document."
 
         def work(conn: Connection, user: str) -> str:
             if not needs:
@@ -142,6 +175,8 @@ def register(app: App) -> None:
         kind = field(errors, ids.B_KIND, lambda: kind_of(value(view, ids.B_KIND)))
         doc_kind = value(view, ids.B_DOC_KIND) or PROOF_KINDS[0]
         file = _file(errors, view, required)
+        if doc_kind not in PROOF_KINDS:
+            errors[ids.B_DOC_KIND] = f"Proof of payment is a {' or '.join(PROOF_KINDS)} document."
         key = f"slack:pay:{view['id']}"
 
         def work(conn: Connection, user: str) -> str:
@@ -305,11 +340,21 @@ def register(app: App) -> None:
                     text=":information_source: This step already has its document; nothing more was recorded.",
                 )
                 return
+            kinds = accepted_kinds(conn, request)
+            named = named_kind(event.get("text"), kinds)
+            kind = named or request.document_kind
+            filed = f" Filed as {kind}."
+            if len(kinds) > 1 and named is None:
+                others = ", ".join(k for k in kinds if k != kind)
+                filed = (
+                    f" Filed as {kind} (the first kind this step takes; name the kind in the"
+                    f" upload message to file it as {others})."
+                )
             ingest(
                 conn,
                 file=file,
                 case_ref=request.case_ref,
-                document_kind=request.document_kind,
+                document_kind=kind,
                 step=request.step,
                 intent=request.intent,
                 uploader=user,
@@ -323,7 +368,8 @@ def register(app: App) -> None:
                 thread_ts=thread_ts,
                 text=STORING.format(
                     name=file.get("name") or "the file", case_ref=request.case_ref, step="the step"
-                ),
+                )
+                + filed,
             )
 
         with contextlib.suppress(Duplicate):
