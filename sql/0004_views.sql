@@ -1,7 +1,13 @@
 -- Read models. Python reads these through SQLModel models (dragonfly/views.py).
 
 -- One line a person can read for any event.
-CREATE FUNCTION event_summary(p_kind event_kind, p jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+-- Times in summaries are shown as the firm's local date.
+CREATE FUNCTION firm_day(p_at text) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT to_char((p_at::timestamptz) AT TIME ZONE (SELECT value FROM policy_settings WHERE key = 'firm_timezone'),
+                   'YYYY-MM-DD')
+$$;
+
+CREATE FUNCTION event_summary(p_kind event_kind, p jsonb) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT CASE p_kind
         WHEN 'case_created' THEN format('Case opened: %s v. %s, %s %s, principal $%s', p->>'plaintiff', p->>'debtor',
                                         p->>'court', p->>'index_number', p->>'principal')
@@ -11,7 +17,7 @@ CREATE FUNCTION event_summary(p_kind event_kind, p jsonb) RETURNS text LANGUAGE 
         WHEN 'blocker_logged' THEN format('Blocked (%s): %s, ETA %s', p->>'kind', p->>'reason', p->>'eta')
         WHEN 'blocker_cleared' THEN format('Blocker cleared (%s): %s', p->>'kind', p->>'reason')
         WHEN 'tier_override_set' THEN format('Tier overridden %s -> %s until %s: %s', p->>'previous_tier', p->>'tier',
-                                             left(p->>'expires_at', 10), p->>'reason')
+                                             firm_day(p->>'expires_at'), p->>'reason')
         WHEN 'tier_override_expired' THEN format('Tier override expired; Tier %s -> %s', p->>'from', p->>'to')
         WHEN 'tier_changed' THEN format('Tier %s -> %s (score %s)', p->>'from', p->>'to', p->>'score')
         WHEN 'action_queued' THEN format('%s #%s started: %s', p->>'kind', p->>'action_id', p->>'state')
@@ -22,7 +28,7 @@ CREATE FUNCTION event_summary(p_kind event_kind, p jsonb) RETURNS text LANGUAGE 
         WHEN 'document_attached' THEN format('Document stored (%s): %s', p->>'kind', p->>'name')
         WHEN 'owner_assigned' THEN format('Owner: <@%s>', p->>'to')
         WHEN 'note_added' THEN 'Note: ' || left(p->>'text', 200)
-        WHEN 'next_action_set' THEN format('Next action %s%s', left(p->>'at', 10), coalesce(': ' || (p->>'what'), ''))
+        WHEN 'next_action_set' THEN format('Next action %s%s', firm_day(p->>'at'), coalesce(': ' || (p->>'what'), ''))
         WHEN 'asset_recorded' THEN format('Asset (%s): %s', p->>'kind', p->>'description')
         WHEN 'flag_set' THEN format('Flag %s = %s: %s', p->>'flag', p->>'value', p->>'reason')
         WHEN 'deadline_warning' THEN format('Deadline warning: %s #%s %s due %s', p->>'kind', p->>'action_id',

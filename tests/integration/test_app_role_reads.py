@@ -163,3 +163,17 @@ def test_next_action_breach_counts_business_days(engine, make_case, clock, breac
             text("SELECT sla_breached FROM v_enforcement_cases WHERE case_ref = :r"), {"r": ref}
         ).scalar_one()
     assert due is breached
+
+
+def test_event_summaries_show_the_firm_date(engine, make_case):
+    from datetime import datetime
+
+    ref = make_case()
+    with rpc.transaction(engine) as conn:
+        # 23:30 in New York is 04:30 UTC the next day; people read the New York date.
+        rpc.set_next_action(conn, case_ref=ref, at=datetime.fromisoformat("2030-03-05T23:30:00-05:00"),
+                            what="call back", actor="U0OFFICER")
+    with engine.connect() as conn:
+        summary = conn.execute(text("SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r"
+                                    " AND kind = 'next_action_set'"), {"r": ref}).scalar_one()
+    assert summary == "Next action 2030-03-05: call back"
