@@ -2,7 +2,8 @@
 """Benchmark the scheduler's selections at scale against their floors.
 
 Seeds a book through the sanctioned functions (PL/pgSQL loops with the `dragonfly.clock` setting
-for backdating, several connections in parallel), then times:
+for backdating, several connections in parallel; about 10 events a case, so 1M events at 100k
+cases), then times:
   - the morning digest selection (`digest_items`) vs a floor: each section as one indexed query
     with no joins beyond the owner the result needs, no ordering, no formatting;
   - the weekly summary (`weekly_summary`) vs a floor: per-tier count and unpaid amounts by one
@@ -65,6 +66,13 @@ BEGIN
         IF i %% 10 = 0 THEN
             PERFORM log_enforcement_blocker(p_case_ref => ref, p_kind => 'court', p_reason => 'motion',
                                             p_eta => (base + make_interval(days => i %% 30 - 5))::date, p_actor => 'cli:bench');
+        END IF;
+        PERFORM set_config('dragonfly.clock', (t + interval '2 days')::text, true);
+        PERFORM add_case_note(p_case_ref => ref, p_text => 'left voicemail', p_actor => 'U0OWN' || (i %% 40));
+        PERFORM add_case_note(p_case_ref => ref, p_text => 'sent demand letter', p_actor => 'U0OWN' || (i %% 40));
+        IF i %% 10 <> 0 THEN
+            PERFORM set_next_action(p_case_ref => ref, p_at => t + interval '4 days', p_what => 'call back',
+                                    p_actor => 'cli:bench');
         END IF;
         PERFORM set_config('dragonfly.clock', (t + interval '3 days')::text, true);
         PERFORM add_case_note(p_case_ref => ref, p_text => 'follow up', p_actor => 'U0OWN' || (i %% 40));
@@ -150,9 +158,7 @@ WEEKLY_FLOOR = [
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--reuse", action="store_true", help="keep an already seeded database")
@@ -176,8 +182,7 @@ def main() -> None:
         print(f"seeded in {time.perf_counter() - t0:.0f} s")
     with psycopg.connect(url, autocommit=True) as conn:
         n_cases, n_events = conn.execute(
-            "SELECT (SELECT count(*) FROM enforcement_cases), "
-            "(SELECT count(*) FROM enforcement_events)"
+            "SELECT (SELECT count(*) FROM enforcement_cases), (SELECT count(*) FROM enforcement_events)"
         ).fetchone()  # type: ignore[misc]
         today = conn.execute("SELECT firm_date_of(%(now)s)", {"now": now}).fetchone()[0]  # type: ignore[index]
         horizon = conn.execute("SELECT add_business_days(%(d)s, 3)", {"d": today}).fetchone()[0]  # type: ignore[index]
@@ -196,9 +201,7 @@ def main() -> None:
         print(f"weekly summary   : {w_ms:8.1f} ms")
         print(f"weekly floor     : {wf_ms:8.1f} ms")
         print(f"ratio            : {w_ms / wf_ms:8.2f}x")
-        body = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'digest_items'").fetchone()[
-            0
-        ]  # type: ignore[index]
+        body = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'digest_items'").fetchone()[0]  # type: ignore[index]
         body = (
             body.replace("%", "%%")
             .replace("p_now", "%(now)s::timestamptz")
@@ -206,9 +209,7 @@ def main() -> None:
             .replace("p_horizon", "3")
         )
         print("\nEXPLAIN ANALYZE of the digest selection (function body inlined):")
-        for (line,) in conn.execute(
-            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + body, p
-        ):
+        for (line,) in conn.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + body, p):
             print("  " + line)
 
 
