@@ -21,6 +21,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from sqlalchemy import Connection, text
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
@@ -53,27 +55,43 @@ class AlreadyFinished(Exception):
     """Another worker finished this job: record nothing."""
 
 
+def _parsed(url: str) -> Any:
+    """The URL as requests (urllib3) will parse it, or None if it cannot be parsed."""
+    try:
+        return parse_url(url)
+    except LocationParseError:
+        return None
+
+
 def allowed_url(url: str, api_url: str) -> bool:
-    """Only the Slack API host (as configured) or Slack's file host may receive the bot token."""
-    parts, api = urlsplit(url), urlsplit(api_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """Only the Slack API host (as configured) or Slack's file host may receive the bot token.
+
+    The URL is parsed with urllib3's `parse_url`, the parser requests itself uses, so the host
+    checked is the host connected to. Backslashes, userinfo ('@') and anything but https are
+    refused, except the configured API URL's own scheme and host (http on loopback in tests)."""
+    if not isinstance(url, str) or "\\" in url or "@" in url or any(ord(ch) < 0x21 for ch in url):
         return False
-    if (parts.hostname.lower(), parts.port, parts.scheme) == (
-        (api.hostname or "").lower(),
-        api.port,
-        api.scheme,
+    parts, api = _parsed(url), _parsed(api_url)
+    if parts is None or parts.auth or not parts.host or parts.scheme not in ("http", "https"):
+        return False
+    host = parts.host.lower().rstrip(".")
+    if (
+        api is not None
+        and api.host
+        and (host, parts.port, parts.scheme)
+        == (
+            api.host.lower().rstrip("."),
+            api.port,
+            api.scheme,
+        )
     ):
         return True
-    return parts.scheme == "https" and parts.hostname.lower() in SLACK_FILE_HOSTS
+    return parts.scheme == "https" and parts.port in (None, 443) and host in SLACK_FILE_HOSTS
 
 
 def _looks_like_html(head: bytes) -> bool:
     start = head.lstrip()[:64].lower()
-    return (
-        start.startswith(b"<!doctype html")
-        or start.startswith(b"<html")
-        or start.startswith(b"<head")
-    )
+    return start.startswith(b"<!doctype html") or start.startswith(b"<html") or start.startswith(b"<head")
 
 
 class Body:
@@ -116,9 +134,7 @@ def open_download(services: Services, url: str) -> Body:
     token = services.settings.slack_bot_token or ""
     for _ in range(MAX_REDIRECTS + 1):
         if not allowed_url(url, api_url):
-            raise Permanent(
-                f"refusing to download from {urlsplit(url).hostname or url}: not a Slack file host"
-            )
+            raise Permanent(f"refusing to download from {urlsplit(url).hostname or url}: not a Slack file host")
         try:
             response = requests.get(
                 url,
@@ -144,9 +160,7 @@ def open_download(services: Services, url: str) -> Body:
             raise Permanent(AUTH_PAGE_MESSAGE)
         if response.status_code == 429:
             retry_after = response.headers.get("Retry-After")
-            raise Transient(
-                "Slack rate limited the download", float(retry_after) if retry_after else None
-            )
+            raise Transient("Slack rate limited the download", float(retry_after) if retry_after else None)
         raise Transient(f"download answered HTTP {response.status_code}")
     raise Permanent(AUTH_PAGE_MESSAGE)
 
@@ -211,9 +225,7 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
         )
     if op == "attach":
         return {"case_ref": case_ref, "attached": True}
-    raise DomainError(
-        f"Unknown step {op!r} for an uploaded document", "Upload it again from the case card."
-    )
+    raise DomainError(f"Unknown step {op!r} for an uploaded document", "Upload it again from the case card.")
 
 
 def describe(job: dict[str, Any], result: dict[str, Any]) -> str:
@@ -283,9 +295,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
     job_id = int(job["id"])
 
     def before(conn: Connection) -> None:
-        if not conn.execute(
-            text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": job_id}
-        ).scalar_one():
+        if not conn.execute(text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": job_id}).scalar_one():
             raise AlreadyFinished()
 
     def step(conn: Connection, document_id: int) -> dict[str, Any]:
@@ -336,16 +346,12 @@ def _fail(services: Services, job: dict[str, Any], message: str) -> str:
         ).scalar_one():
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
-        queue_reply(
-            conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed"
-        )
+        queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed")
     log.warning("ingestion job %s failed: %s", job["id"], message)
     return "failed"
 
 
-def ingest_due(
-    services: Services, limit: int = 5, *, lease_seconds: int = 300, max_attempts: int = 8
-) -> int:
+def ingest_due(services: Services, limit: int = 5, *, lease_seconds: int = 300, max_attempts: int = 8) -> int:
     """Claim due ingestion jobs and process them; returns how many were recorded."""
     with rpc.transaction(services.engine) as conn:
         jobs = [
