@@ -5,6 +5,13 @@ DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dragonfly_app
 
 -- The engine's clock. An operator session (not the application role) may set `dragonfly.clock`
 -- to replay history (demo seed, imports of past events, tests with a controlled clock).
+-- An operator session (the schema owner, a superuser, a CLI) as opposed to the application role:
+-- only operators may replay the clock or act as `cli:` admins.
+CREATE FUNCTION is_operator_session() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user), false)
+        OR NOT pg_has_role(session_user, 'dragonfly_app', 'MEMBER')
+$$;
+
 CREATE FUNCTION df_now() RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
 DECLARE v text := current_setting('dragonfly.clock', true);
 BEGIN

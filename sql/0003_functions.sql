@@ -196,7 +196,9 @@ CREATE FUNCTION allowed_stage_moves(p_from stage) RETURNS text[] LANGUAGE sql IM
 $$;
 
 CREATE FUNCTION is_admin(p_actor text) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT p_actor LIKE 'cli:%' OR EXISTS (SELECT 1 FROM app_users WHERE slack_user_id = p_actor AND role = 'admin')
+    -- `cli:` actors are admins only when an operator session says so, never through the app role.
+    SELECT (p_actor LIKE 'cli:%' AND is_operator_session())
+        OR EXISTS (SELECT 1 FROM app_users WHERE slack_user_id = p_actor AND role = 'admin')
 $$;
 
 CREATE FUNCTION set_enforcement_stage(p_case_ref text, p_stage text, p_actor text, p_note text DEFAULT NULL,
@@ -363,6 +365,8 @@ DECLARE
     c enforcement_cases;
     v_n integer := 0;
 BEGIN
+    -- The application role cannot move the clock forward to expire overrides early.
+    IF NOT is_operator_session() THEN p_now := least(p_now, now()); END IF;
     FOR o IN SELECT * FROM tier_overrides WHERE active AND expires_at <= p_now ORDER BY case_id LOOP
         SELECT * INTO c FROM enforcement_cases WHERE id = o.case_id FOR UPDATE;
         UPDATE tier_overrides SET active = false WHERE id = o.id;

@@ -177,3 +177,32 @@ def test_event_summaries_show_the_firm_date(engine, make_case):
         summary = conn.execute(text("SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r"
                                     " AND kind = 'next_action_set'"), {"r": ref}).scalar_one()
     assert summary == "Next action 2030-03-05: call back"
+
+
+def test_app_role_cannot_act_as_a_cli_admin_or_expire_overrides_early(engine, make_case, db_url, pg_admin_url):
+    """The bot logs in as a member of dragonfly_app: `cli:` actors and clock arguments are operators' only."""
+    import os
+    from datetime import UTC, datetime
+
+    closed = make_case()
+    overridden = make_case()
+    with rpc.transaction(engine) as conn:
+        rpc.set_enforcement_stage(conn, case_ref=closed, stage="closed", closing_reason="settled", actor="U0OFFICER")
+        rpc.set_tier_override(conn, case_ref=overridden, tier=3, reason="client", actor="U0ADMIN",
+                              expires_at=datetime.now(UTC) + timedelta(days=30))
+    role = f"df_bot_login_{os.getpid()}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role} LOGIN IN ROLE dragonfly_app")
+    try:
+        with psycopg.connect(db_url, user=role, autocommit=True) as conn:
+            with pytest.raises(psycopg.Error) as refused:
+                conn.execute("SELECT set_enforcement_stage(p_case_ref => %s, p_stage => 'discovery',"
+                             " p_actor => 'cli:x')", (closed,))
+            assert refused.value.sqlstate == "DF012"
+            expired = conn.execute("SELECT expire_tier_overrides(p_now => now() + interval '60 days')").fetchone()
+            assert expired is not None and expired[0]["expired"] == 0
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
