@@ -3,8 +3,9 @@
 A row is claimed with a lease (`claim_outbox`, FOR UPDATE SKIP LOCKED), sent, and marked sent
 only after Slack accepted it. Slack's 429 puts the row back for `Retry-After` seconds; 5xx and
 network errors back off exponentially; other Slack refusals (channel_not_found, ...) are
-permanent and fail the row. Rows never travel between workers while leased, so two scheduler
-processes never send one row twice.
+permanent and fail the row. A row is sent only by the worker holding its claim token (the
+`attempts` count of its claim), with the lease renewed and the row locked for the send, so two
+scheduler processes never send one row twice (see `deliver_due`).
 
 Payloads are the Web API arguments, plus for `files_upload_v2` either `file` (a path) or
 `content_b64` (the bytes, base64). A `channel` that is a user id (U.../W...) is a DM: the worker
@@ -27,6 +28,12 @@ from dragonfly import rpc
 from dragonfly.bootstrap import Services
 
 log = logging.getLogger(__name__)
+
+CLIENT_TIMEOUT_SECONDS = 20
+# The most Web API calls one row can take: files_upload_v2 to a DM is conversations.open,
+# files.getUploadURLExternal, the upload itself and files.completeUploadExternal.
+MAX_CALLS_PER_ROW = 4
+
 
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
@@ -55,7 +62,12 @@ def client_for(services: Services) -> WebClient:
     cached = services.extras.get("outbox_client")
     if cached is None:
         base = services.slack
-        cached = WebClient(token=base.token, base_url=base.base_url, timeout=20, retry_handlers=[])
+        cached = WebClient(
+            token=base.token,
+            base_url=base.base_url,
+            timeout=CLIENT_TIMEOUT_SECONDS,
+            retry_handlers=[],
+        )
         services.extras["outbox_client"] = cached
     return cached
 
@@ -78,9 +90,7 @@ def _dm_channel(client: WebClient, user: str) -> str:
 def send(client: WebClient, method: str, payload: dict[str, Any]) -> str | None:
     """One Web API call for one row; returns Slack's ts (or file id) when there is one."""
     args = dict(payload)
-    if method in ("chat.postMessage", "files_upload_v2", "files.upload_v2") and _is_user(
-        args.get("channel")
-    ):
+    if method in ("chat.postMessage", "files_upload_v2", "files.upload_v2") and _is_user(args.get("channel")):
         args["channel"] = _dm_channel(client, args["channel"])
     if method in ("conversations.open+chat.postMessage", "dm"):
         args["channel"] = _dm_channel(client, args.pop("user"))
@@ -122,10 +132,22 @@ def classify(exc: Exception, attempts: int) -> Outcome:
     return Outcome("retry", delay=backoff(attempts), error=f"{type(exc).__name__}: {exc}")
 
 
-def deliver_due(
-    services: Services, limit: int = 20, *, lease_seconds: int = 60, max_attempts: int = 12
-) -> int:
-    """Claim due rows and deliver them; returns how many Slack accepted."""
+def row_lease_seconds(lease_seconds: int) -> int:
+    """The lease renewed before each row's send: never shorter than the row can take to send."""
+    return max(lease_seconds, MAX_CALLS_PER_ROW * CLIENT_TIMEOUT_SECONDS + 10)
+
+
+def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60, max_attempts: int = 12) -> int:
+    """Claim due rows and deliver them; returns how many Slack accepted.
+
+    No row is ever sent by two workers. The `attempts` count claim_outbox returns is this
+    worker's claim token. Before each send the worker renews the row's lease with the token (a
+    committed, durable lease covering the slowest possible send) and then, in the transaction
+    that will mark the row, locks it with the token: if the lease ran out while earlier rows of
+    the batch were sent and another worker claimed the row again, both refuse and the row is
+    skipped. While the lock is held no other worker can claim the row (claim_outbox skips locked
+    rows), and the mark functions refuse a stale token.
+    """
     with rpc.transaction(services.engine) as conn:
         rows = [
             dict(r._mapping)
@@ -135,27 +157,45 @@ def deliver_due(
             )
         ]
     client = client_for(services)
+    row_lease = row_lease_seconds(lease_seconds)
     sent = 0
     for row in rows:
-        try:
-            ts = send(client, row["method"], row["payload"])
-            outcome = Outcome("sent", ts=ts)
-        except Exception as exc:  # every failure is recorded on the row, none is lost
-            outcome = classify(exc, int(row["attempts"]))
+        token = int(row["attempts"])
+        key = {"id": row["id"], "token": token}
         with rpc.transaction(services.engine) as conn:
+            held = conn.execute(
+                text(
+                    "SELECT renew_outbox_lease(CAST(:id AS bigint), CAST(:token AS integer), CAST(:lease AS integer))"
+                ),
+                {**key, "lease": row_lease},
+            ).scalar_one()
+        if not held:
+            log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
+            continue
+        with rpc.transaction(services.engine) as conn:
+            if not conn.execute(
+                text("SELECT hold_outbox_row(CAST(:id AS bigint), CAST(:token AS integer))"), key
+            ).scalar_one():
+                log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
+                continue
+            try:
+                ts = send(client, row["method"], row["payload"])
+                outcome = Outcome("sent", ts=ts)
+            except Exception as exc:  # every failure is recorded on the row, none is lost
+                outcome = classify(exc, token)
             if outcome.status == "sent":
                 conn.execute(
-                    text("SELECT mark_outbox_sent(CAST(:id AS bigint), CAST(:ts AS text))"),
-                    {"id": row["id"], "ts": outcome.ts},
+                    text("SELECT mark_outbox_sent(CAST(:id AS bigint), CAST(:ts AS text), CAST(:token AS integer))"),
+                    {**key, "ts": outcome.ts},
                 )
                 sent += 1
             elif outcome.status == "retry":
                 state = conn.execute(
                     text(
                         "SELECT mark_outbox_retry(CAST(:id AS bigint), CAST(:d AS numeric),"
-                        " CAST(:e AS text), CAST(:m AS integer))"
+                        " CAST(:e AS text), CAST(:m AS integer), CAST(:token AS integer))"
                     ),
-                    {"id": row["id"], "d": outcome.delay, "e": outcome.error, "m": max_attempts},
+                    {**key, "d": outcome.delay, "e": outcome.error, "m": max_attempts},
                 ).scalar_one()
                 log.warning(
                     "outbox #%s %s: %s; %s, retry in %.1f s",
@@ -167,8 +207,10 @@ def deliver_due(
                 )
             else:
                 conn.execute(
-                    text("SELECT mark_outbox_retry(CAST(:id AS bigint), 0, CAST(:e AS text), 0)"),
-                    {"id": row["id"], "e": outcome.error},
+                    text(
+                        "SELECT mark_outbox_retry(CAST(:id AS bigint), 0, CAST(:e AS text), 0, CAST(:token AS integer))"
+                    ),
+                    {**key, "e": outcome.error},
                 )
                 log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)
     return sent

@@ -27,13 +27,43 @@ BEGIN
       FROM due WHERE o.id = due.id RETURNING o.*;
 END $$;
 
-CREATE FUNCTION mark_outbox_sent(p_id bigint, p_slack_ts text DEFAULT NULL) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    UPDATE outbox SET status = 'sent', sent_at = now(), slack_ts = p_slack_ts, last_error = NULL WHERE id = p_id
-$$;
+-- The claim token is the `attempts` count claim_outbox returned: a worker whose lease ran out and
+-- whose row was claimed again (attempts moved on) holds a stale token, and every call below refuses
+-- it. NULL (the default) skips the token check, for callers that claimed nothing.
+
+-- Before each send: renew the lease of a row this worker still holds (cheap, by primary key). False
+-- if the row was claimed again, sent or failed meanwhile: the worker must not send it.
+CREATE FUNCTION renew_outbox_lease(p_id bigint, p_attempts integer, p_lease_seconds integer DEFAULT 60)
+RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE outbox SET not_before = greatest(not_before, now() + make_interval(secs => p_lease_seconds))
+     WHERE id = p_id AND status = 'pending' AND attempts = p_attempts;
+    RETURN FOUND;
+END $$;
+
+-- Locks a held row for the duration of the sending transaction (claim_outbox skips locked rows, so
+-- no other worker can take it while the HTTP call is in flight, whatever the lease says). False if
+-- the row is no longer this worker's.
+CREATE FUNCTION hold_outbox_row(p_id bigint, p_attempts integer) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM 1 FROM outbox WHERE id = p_id AND status = 'pending' AND attempts = p_attempts FOR UPDATE;
+    RETURN FOUND;
+END $$;
+
+-- True if the row was marked sent by this call (false: stale token, or no longer pending).
+CREATE FUNCTION mark_outbox_sent(p_id bigint, p_slack_ts text DEFAULT NULL, p_attempts integer DEFAULT NULL)
+RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE outbox SET status = 'sent', sent_at = now(), slack_ts = p_slack_ts, last_error = NULL
+     WHERE id = p_id AND status = 'pending' AND (p_attempts IS NULL OR attempts = p_attempts);
+    RETURN FOUND;
+END $$;
 
 -- A failed delivery waits `p_delay_seconds` (Slack's Retry-After, or back-off); gives up after p_max_attempts.
-CREATE FUNCTION mark_outbox_retry(p_id bigint, p_delay_seconds numeric, p_error text, p_max_attempts integer DEFAULT 12)
+-- Returns the row's new status, NULL if it refused (stale token, or no longer pending).
+CREATE FUNCTION mark_outbox_retry(p_id bigint, p_delay_seconds numeric, p_error text, p_max_attempts integer DEFAULT 12,
+    p_attempts integer DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE v_status text;
 BEGIN
@@ -41,6 +71,7 @@ BEGIN
            status = CASE WHEN attempts >= p_max_attempts THEN 'failed' ELSE 'pending' END,
            not_before = now() + make_interval(secs => greatest(p_delay_seconds, 0))
      WHERE id = p_id AND status = 'pending'   -- a stale worker never reopens a sent row
+       AND (p_attempts IS NULL OR attempts = p_attempts)  -- nor touches a row claimed again
      RETURNING status INTO v_status;
     RETURN v_status;
 END $$;

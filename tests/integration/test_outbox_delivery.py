@@ -26,9 +26,7 @@ def fake() -> Iterator[FakeSlack]:
 @pytest.fixture
 def slack_services(settings, db_url, fake) -> Iterator[Services]:  # type: ignore[no-untyped-def]
     s = Services(
-        settings=settings.model_copy(
-            update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}
-        ),
+        settings=settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}),
         database_url=db_url,
         engine=db.make_engine(db_url),
     )
@@ -51,9 +49,7 @@ def drain(services: Services, until: float = 10.0) -> int:
     while time.monotonic() < deadline:
         sent += outbox.deliver_due(services)
         with services.engine.connect() as conn:
-            if not conn.execute(
-                text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")
-            ).scalar_one():
+            if not conn.execute(text("SELECT count(*) FROM v_outbox WHERE status = 'pending'")).scalar_one():
                 return sent
         time.sleep(0.1)
     return sent
@@ -74,9 +70,7 @@ def test_post_and_dm(slack_services, fake):  # type: ignore[no-untyped-def]
 
 def test_429_retry_after_is_respected_and_sent_once(slack_services, fake):  # type: ignore[no-untyped-def]
     fake.fail_next("chat.postMessage", 429, retry_after=2)
-    oid = enqueue(
-        slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "later"}, "t:429"
-    )
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "later"}, "t:429")
     assert outbox.deliver_due(slack_services) == 0
     r = row(slack_services, oid)
     assert r.status == "pending" and "429" in r.last_error
@@ -96,9 +90,7 @@ def test_500_backs_off_then_sent_once(slack_services, fake, monkeypatch):  # typ
     assert drain(slack_services) == 1
     calls = fake.calls_to("chat.postMessage")
     assert len(calls) == 3
-    assert (
-        calls[1].at - calls[0].at >= 0.4 and calls[2].at - calls[1].at >= 0.8
-    )  # 0.5 s, then 1 s (+-20%)
+    assert calls[1].at - calls[0].at >= 0.4 and calls[2].at - calls[1].at >= 0.8  # 0.5 s, then 1 s (+-20%)
     r = row(slack_services, oid)
     assert r.status == "sent" and r.attempts == 3
 
@@ -121,9 +113,7 @@ def test_network_error_retries(slack_services, fake, monkeypatch):  # type: igno
 
 
 def test_crash_after_claim_before_delivery_is_delivered_once_after_lease(slack_services, fake):  # type: ignore[no-untyped-def]
-    oid = enqueue(
-        slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "crash"}, "t:crash"
-    )
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "crash"}, "t:crash")
     with rpc.transaction(slack_services.engine) as conn:  # a worker claims, then dies
         assert len(list(conn.execute(text("SELECT * FROM claim_outbox(10, 1)")))) == 1
     assert outbox.deliver_due(slack_services) == 0  # leased: nobody else takes it
@@ -161,3 +151,53 @@ def test_files_upload_v2_with_bytes(slack_services, fake):  # type: ignore[no-un
     assert len(fake.calls_to("files.getUploadURLExternal")) == 1
     assert len(fake.calls_to("files.completeUploadExternal")) == 1
     assert list(fake.uploads.values()) == [png]
+
+
+def test_late_row_of_a_slow_batch_is_never_sent_twice(slack_services, fake, monkeypatch):  # type: ignore[no-untyped-def]
+    """Worker A claims two rows with a 1 s lease; its first send takes longer than the lease and,
+    meanwhile, worker B runs. B may take the row A has not reached (and send it); it must not
+    take the one A is sending, and A must not send the row B took."""
+    first = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "one"}, "t:a")
+    second = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "two"}, "t:b")
+    other = Services(
+        settings=slack_services.settings,
+        database_url=slack_services.database_url,
+        engine=db.make_engine(slack_services.database_url),
+    )
+    real_send, stalled = outbox.send, []
+
+    def slow_send(client, method, payload):  # type: ignore[no-untyped-def]
+        if not stalled:  # worker A, first row: slower than the lease; worker B runs meanwhile
+            stalled.append(payload["text"])
+            time.sleep(1.3)
+            outbox.deliver_due(other, lease_seconds=1)
+        return real_send(client, method, payload)
+
+    monkeypatch.setattr(outbox, "send", slow_send)
+    try:
+        outbox.deliver_due(slack_services, lease_seconds=1)
+        outbox.deliver_due(other, lease_seconds=1)
+    finally:
+        other.close()
+    texts = sorted(c.params["text"] for c in fake.calls_to("chat.postMessage"))
+    assert texts == ["one", "two"], texts
+    assert row(slack_services, first).status == "sent"
+    assert row(slack_services, second).status == "sent"
+
+
+def test_mark_functions_refuse_a_stale_claim_token(slack_services):  # type: ignore[no-untyped-def]
+    oid = enqueue(slack_services, "chat.postMessage", {"channel": "C0OPS", "text": "x"}, "t:tok")
+    with rpc.transaction(slack_services.engine) as conn:
+        assert conn.execute(text("SELECT attempts FROM claim_outbox(10, 0)")).scalar_one() == 1
+        # the lease ran out: another worker claims the row again
+        assert conn.execute(text("SELECT attempts FROM claim_outbox(10, 0)")).scalar_one() == 2
+    with rpc.transaction(slack_services.engine) as conn:
+        assert conn.execute(text("SELECT renew_outbox_lease(:id, 1, 60)"), {"id": oid}).scalar_one() is False
+        assert conn.execute(text("SELECT hold_outbox_row(:id, 1)"), {"id": oid}).scalar_one() is False
+        assert conn.execute(text("SELECT mark_outbox_sent(:id, 'ts', 1)"), {"id": oid}).scalar_one() is False
+        assert conn.execute(text("SELECT mark_outbox_retry(:id, 0, 'late', 12, 1)"), {"id": oid}).scalar_one() is None
+    assert row(slack_services, oid).status == "pending" and row(slack_services, oid).last_error is None
+    with rpc.transaction(slack_services.engine) as conn:
+        assert conn.execute(text("SELECT renew_outbox_lease(:id, 2, 60)"), {"id": oid}).scalar_one() is True
+        assert conn.execute(text("SELECT mark_outbox_sent(:id, 'ts', 2)"), {"id": oid}).scalar_one() is True
+    assert row(slack_services, oid).status == "sent"
