@@ -78,9 +78,7 @@ def claimed(services: Services, job: str, period: str) -> bool:
         ).scalar_one()
 
 
-def catch_up(
-    services: Services, now: datetime, config: SchedulerConfig | None = None
-) -> list[JobResult]:
+def catch_up(services: Services, now: datetime, config: SchedulerConfig | None = None) -> list[JobResult]:
     """Run every job whose latest scheduled time is within its grace period; log the ones missed."""
     config = config or SchedulerConfig()
     results = []
@@ -111,9 +109,7 @@ def fire(services: Services, name: str) -> JobResult | None:
     try:
         return run_job(services, JOBS[name], now=datetime.now(services.settings.tz))
     except Exception:
-        log.exception(
-            "job %s failed; the next trigger or a restart within grace runs it again", name
-        )
+        log.exception("job %s failed; the next trigger or a restart within grace runs it again", name)
         return None
 
 
@@ -143,9 +139,7 @@ def _ingestion(services: Services, config: SchedulerConfig) -> None:
     )
 
 
-def build_scheduler(
-    services: Services, config: SchedulerConfig | None = None
-) -> BackgroundScheduler:
+def build_scheduler(services: Services, config: SchedulerConfig | None = None) -> BackgroundScheduler:
     config = config or SchedulerConfig()
     tz = services.settings.tz
     sched = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})

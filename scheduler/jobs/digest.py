@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
@@ -42,10 +43,12 @@ class Item:
     detail: str | None
     overdue_days: float | None
 
-    def line(self) -> str:
+    def line(self, tz: ZoneInfo) -> str:
+        """The line a person reads; times in the firm's zone `tz` (services.settings.tz)."""
         parts = [f"*{self.case_ref}* T{self.tier} · {self.stage}"]
         if self.due_at is not None:
-            parts.append(f"due {self.due_at:%Y-%m-%d %H:%M} ({self.overdue_days} days overdue)")
+            due = periods.local(self.due_at, tz)
+            parts.append(f"due {due:%Y-%m-%d %H:%M} ({self.overdue_days} days overdue)")
         elif self.due_on is not None:
             if self.overdue_days is not None and self.overdue_days > 0:
                 parts.append(f"due {self.due_on} ({self.overdue_days:g} days ago)")
@@ -57,9 +60,7 @@ class Item:
 
 def select_items(conn: Connection, *, now: datetime, since: datetime | None = None) -> list[Item]:
     """The digest lines for everyone, in reading order."""
-    rows = conn.execute(
-        text("SELECT * FROM digest_items(:now, :since)"), {"now": now, "since": since}
-    )
+    rows = conn.execute(text("SELECT * FROM digest_items(:now, :since)"), {"now": now, "since": since})
     return [
         Item(
             owner=r.owner,
@@ -77,7 +78,7 @@ def select_items(conn: Connection, *, now: datetime, since: datetime | None = No
     ]
 
 
-def owner_message(owner: str, items: list[Item], day: date) -> Message:
+def owner_message(owner: str, items: list[Item], day: date, tz: ZoneInfo) -> Message:
     blocks: list[dict[str, Any]] = [header(f"Your enforcement digest, {day:%a %d %b %Y}")]
     shown = 0
     for key, title in SECTIONS.items():
@@ -90,7 +91,7 @@ def owner_message(owner: str, items: list[Item], day: date) -> Message:
         for item in lines:
             if len(blocks) >= MAX_BLOCKS - 1:
                 break
-            blocks.append(section(item.line(), case_ref=item.case_ref))
+            blocks.append(section(item.line(tz), case_ref=item.case_ref))
             shown += 1
     if shown < len(items):
         blocks.append(context(f"…and {len(items) - shown} more: `/enforce mine` lists them all."))
@@ -113,16 +114,11 @@ def rollup_message(channel: str, items: list[Item], day: date) -> Message:
     blocks: list[dict[str, Any]] = [header(f"Digest roll-up by owner, {day:%a %d %b %Y}")]
     if not counts:
         blocks.append(
-            section(
-                "Nothing past due, no blockers past their ETA, no deadlines in the next "
-                "3 business days."
-            )
+            section("Nothing past due, no blockers past their ETA, no deadlines in the next 3 business days.")
         )
     for owner, by_section in list(counts.items())[: MAX_BLOCKS - 2]:
         who = owner if owner == UNASSIGNED else f"<@{owner}>"
-        detail = ", ".join(
-            f"{by_section[k]} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k)
-        )
+        detail = ", ".join(f"{by_section[k]} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k))
         blocks.append(section(f"{who}: {detail}"))
     if len(counts) > MAX_BLOCKS - 2:
         blocks.append(context(f"…and {len(counts) - (MAX_BLOCKS - 2)} more owners."))
@@ -140,14 +136,12 @@ def rollup_message(channel: str, items: list[Item], day: date) -> Message:
 def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]]:
     today = ctx.today
     local_now = periods.local(ctx.now, ctx.tz)
-    since = periods.at_local(
-        periods.previous_business_day(today), local_now.timetz().replace(tzinfo=None), ctx.tz
-    )
+    since = periods.at_local(periods.previous_business_day(today), local_now.timetz().replace(tzinfo=None), ctx.tz)
     items = select_items(conn, now=ctx.now, since=since)
     by_owner: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         if item.owner:
             by_owner[item.owner].append(item)
-    messages = [owner_message(owner, owner_items, today) for owner, owner_items in by_owner.items()]
+    messages = [owner_message(owner, owner_items, today, ctx.tz) for owner, owner_items in by_owner.items()]
     messages.append(rollup_message(ctx.services.settings.dragonfly_ops_channel, items, today))
     return messages, {"owners": len(by_owner), "items": len(items)}

@@ -23,7 +23,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
         owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
         blocks.append(
             section(
-                f"*{r.case_ref}* {r.steps} step(s) since {r.first_at:%Y-%m-%d} · owner {owner}",
+                f"*{r.case_ref}* {r.steps} step(s) since {periods.local(r.first_at, ctx.tz):%Y-%m-%d} · owner {owner}",
                 case_ref=r.case_ref,
             )
         )

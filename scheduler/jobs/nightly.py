@@ -20,14 +20,9 @@ BUSINESS_DAYS_ONLY = False
 
 def record_warnings(conn: Connection, *, today: Any) -> int:
     """Record every warning due by `today`; returns how many were new."""
-    rows = list(
-        conn.execute(
-            text("SELECT action_id, warning, due FROM due_deadline_warnings(:d)"), {"d": today}
-        )
-    )
+    rows = list(conn.execute(text("SELECT action_id, warning, due FROM due_deadline_warnings(:d)"), {"d": today}))
     return sum(
-        rpc.record_deadline_warning(conn, action_id=int(r.action_id), warning=r.warning, due=r.due)
-        for r in rows
+        rpc.record_deadline_warning(conn, action_id=int(r.action_id), warning=r.warning, due=r.due) for r in rows
     )
 
 

@@ -23,9 +23,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     rows = select_stale(conn, now=ctx.now)
     if not rows:
         return [], {"cases": 0}
-    blocks: list[dict[str, Any]] = [
-        header(f"Stale Tier 3 cases: {len(rows)} more than 7 days in one stage")
-    ]
+    blocks: list[dict[str, Any]] = [header(f"Stale Tier 3 cases: {len(rows)} more than 7 days in one stage")]
     for r in rows[: MAX_BLOCKS - 2]:
         owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
         blocks.append(

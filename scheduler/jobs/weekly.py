@@ -33,28 +33,18 @@ def reported_week(today: date) -> date:
 
 
 def summary(conn: Connection, *, now: Any, week: date) -> dict[str, Any]:
-    return dict(
-        conn.execute(
-            text("SELECT weekly_summary(:now, :week)"), {"now": now, "week": week}
-        ).scalar_one()
-    )
+    return dict(conn.execute(text("SELECT weekly_summary(:now, :week)"), {"now": now, "week": week}).scalar_one())
 
 
 def recoveries_by_week(conn: Connection, *, last_week: date, weeks: int = CHART_WEEKS) -> list[Any]:
     first = last_week - timedelta(days=7 * (weeks - 1))
-    return list(
-        conn.execute(
-            text("SELECT * FROM weekly_recoveries(:first, :n)"), {"first": first, "n": weeks}
-        )
-    )
+    return list(conn.execute(text("SELECT * FROM weekly_recoveries(:first, :n)"), {"first": first, "n": weeks}))
 
 
 def audit_sample(conn: Connection, *, week: date, tz: Any) -> list[Any]:
     start = periods.at_local(week, time(0), tz)
     end = periods.at_local(week + timedelta(days=7), time(0), tz)
-    return list(
-        conn.execute(text("SELECT * FROM audit_sample(:a, :b, 10)"), {"a": start, "b": end})
-    )
+    return list(conn.execute(text("SELECT * FROM audit_sample(:a, :b, 10)"), {"a": start, "b": end}))
 
 
 def chart_png(rows: list[Any]) -> bytes:
@@ -92,23 +82,20 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     week_plan = next((Decimal(r.plan) for r in rows if r.week_start == week), Decimal(0))
     tiers = (
         "\n".join(
-            f"Tier {t['tier']}: {t['cases']} cases, {money(t['balance'])}, "
-            f"{t['sla_breaches']} SLA breaches"
+            f"Tier {t['tier']}: {t['cases']} cases, {money(t['balance'])}, {t['sla_breaches']} SLA breaches"
             for t in s["tiers"]
         )
         or "No open cases."
     )
     dwell = (
         "\n".join(
-            f"{d['stage']}: median {d['median_days']} d, p90 {d['p90_days']} d ({d['cases']} cases)"
-            for d in s["dwell"]
+            f"{d['stage']}: median {d['median_days']} d, p90 {d['p90_days']} d ({d['cases']} cases)" for d in s["dwell"]
         )
         or "-"
     )
     pipeline = (
         "\n".join(
-            f"{p['kind']} / {p['state']}: {p['actions']} (avg {p['avg_age_days']} d, "
-            f"oldest {p['max_age_days']} d)"
+            f"{p['kind']} / {p['state']}: {p['actions']} (avg {p['avg_age_days']} d, oldest {p['max_age_days']} d)"
             for p in s["pipeline"][:40]
         )
         or "No open workflows."
@@ -116,7 +103,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     week_rec, mtd = Decimal(str(s["recovered_week"])), Decimal(str(s["recovered_mtd"]))
     audit = (
         "\n".join(
-            f"{e.case_ref} {e.occurred_at:%Y-%m-%d} {e.kind} by {e.actor}: "
+            f"{e.case_ref} {periods.local(e.occurred_at, ctx.tz):%Y-%m-%d} {e.kind} by {e.actor}: "
             f"document {'yes' if e.has_document else 'NO'}, note {'yes' if e.has_note else 'no'}"
             for e in sample
         )

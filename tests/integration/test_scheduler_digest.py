@@ -61,22 +61,12 @@ def book(engine, make_case):  # type: ignore[no-untyped-def]
             args = dict(owner=owner)
             from tests.conftest import judgment
 
-            refs[name] = str(
-                rpc.create_enforcement_case(conn, **judgment(**args), as_of=None)["case_ref"]
-            )
+            refs[name] = str(rpc.create_enforcement_case(conn, **judgment(**args), as_of=None)["case_ref"])
         until = SEED + timedelta(days=60)
-        rpc.set_tier_override(
-            conn, case_ref=refs["A"], tier=3, reason="big", expires_at=until, actor="cli:test"
-        )
-        rpc.set_tier_override(
-            conn, case_ref=refs["C"], tier=2, reason="mid", expires_at=until, actor="cli:test"
-        )
-        rpc.set_tier_override(
-            conn, case_ref=refs["B"], tier=1, reason="low", expires_at=until, actor="cli:test"
-        )
-        rpc.set_tier_override(
-            conn, case_ref=refs["H"], tier=1, reason="low", expires_at=until, actor="cli:test"
-        )
+        rpc.set_tier_override(conn, case_ref=refs["A"], tier=3, reason="big", expires_at=until, actor="cli:test")
+        rpc.set_tier_override(conn, case_ref=refs["C"], tier=2, reason="mid", expires_at=until, actor="cli:test")
+        rpc.set_tier_override(conn, case_ref=refs["B"], tier=1, reason="low", expires_at=until, actor="cli:test")
+        rpc.set_tier_override(conn, case_ref=refs["H"], tier=1, reason="low", expires_at=until, actor="cli:test")
         for key, when, what in [
             ("A", "2026-11-28T09:00", "call the bank"),
             ("B", "2026-11-24T09:00", "chase"),
@@ -143,12 +133,8 @@ def test_digest_content_and_order(services, book):  # type: ignore[no-untyped-de
     assert [k for s, k in aaa if s == "blocker_eta"] == ["D"]
     assert [k for s, k in aaa if s == "deadline"] == ["E"]  # F's deadline is beyond 3 business days
     assert "G" not in {k for _, k in aaa}  # closed: nothing at all
-    assert [(i.section, refs[i.case_ref]) for i in items if i.owner == "U0BBB"] == [
-        ("past_due", "H")
-    ]
-    assert [(i.section, refs[i.case_ref]) for i in items if i.owner is None] == [
-        ("no_next_action", "I")
-    ]
+    assert [(i.section, refs[i.case_ref]) for i in items if i.owner == "U0BBB"] == [("past_due", "H")]
+    assert [(i.section, refs[i.case_ref]) for i in items if i.owner is None] == [("no_next_action", "I")]
     deadline = next(i for i in items if i.section == "deadline")
     assert deadline.due_on == date(2026, 12, 3)
 
@@ -183,9 +169,7 @@ def test_dry_run_prints_and_records_nothing(services, book):  # type: ignore[no-
         assert conn.execute(text("SELECT count(*) FROM v_job_runs")).scalar_one() == 0
 
 
-@pytest.mark.parametrize(
-    "day", ["2026-11-26", "2026-11-28", "2026-11-29"]
-)  # Thanksgiving, Sat, Sun
+@pytest.mark.parametrize("day", ["2026-11-26", "2026-11-28", "2026-11-29"])  # Thanksgiving, Sat, Sun
 def test_business_day_skipping(services, day):  # type: ignore[no-untyped-def]
     result = run_job(services, digest, now=ny(f"{day}T08:30"))
     assert result.status == "not_business_day"
@@ -194,12 +178,8 @@ def test_business_day_skipping(services, day):  # type: ignore[no-untyped-def]
 
 
 def test_lincolns_birthday_is_a_holiday_but_susan_b_anthony_day_is_not(services):  # type: ignore[no-untyped-def]
-    assert (
-        run_job(services, digest, now=ny("2027-02-12T08:30")).status == "not_business_day"
-    )  # Lincoln, Fri
-    assert (
-        run_job(services, digest, now=ny("2027-02-15T08:30")).status == "not_business_day"
-    )  # Washington
+    assert run_job(services, digest, now=ny("2027-02-12T08:30")).status == "not_business_day"  # Lincoln, Fri
+    assert run_job(services, digest, now=ny("2027-02-15T08:30")).status == "not_business_day"  # Washington
     assert run_job(services, digest, now=ny("2027-02-16T08:30")).status == "queued"
 
 
@@ -218,9 +198,7 @@ def test_lincolns_birthday_is_a_holiday_but_susan_b_anthony_day_is_not(services)
 )
 def test_dst_change_weeks(services, before, expected_utc):  # type: ignore[no-untyped-def]
     planned = {p.name: p for p in plan(services, ny(before))}
-    assert planned["digest"].next_run.astimezone(UTC) == datetime.fromisoformat(
-        expected_utc
-    ).replace(tzinfo=UTC)
+    assert planned["digest"].next_run.astimezone(UTC) == datetime.fromisoformat(expected_utc).replace(tzinfo=UTC)
     # the period is the local date, also late in the evening when UTC is already the next day
     late = ny(before).replace(hour=23, minute=30)
     assert periods.period_key(periods.DAILY, late, NY) == late.date().isoformat()
@@ -254,3 +232,18 @@ def test_every_job_dry_runs(services, book):  # type: ignore[no-untyped-def]
     for name, module in JOBS.items():
         result = run_job(services, module, now=ny("2026-12-07T09:30"), dry_run=True)
         assert result.status == "dry_run", name
+
+
+def test_digest_times_are_in_the_firm_time_zone(services, book):  # type: ignore[no-untyped-def]
+    """A's next action is 09:00 New York (14:00 UTC on 2026-11-28): the digest says 09:00."""
+    assert services.settings.tz == NY
+    result = run_job(services, digest, now=DIGEST, dry_run=True)
+    dm = next(m for m in result.messages if m.recipient == "U0AAA").as_text()
+    line = next(x for x in dm.splitlines() if "call the bank" in x)
+    assert "due 2026-11-28 09:00" in line, line
+    assert "14:00" not in dm and "13:00" not in dm
+    with services.engine.connect() as conn:
+        conn.execute(text("SET TIME ZONE 'UTC'"))  # whatever zone the session returns times in
+        items = digest.select_items(conn, now=DIGEST)
+    a = next(i for i in items if i.case_ref == book["A"] and i.section == "past_due")
+    assert "due 2026-11-28 09:00" in a.line(NY)
