@@ -100,7 +100,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
          (a.deadlines->>'remittance_expected')::date, a.kind = 'garnishment' AND a.state = 'served_on_employer'),
         -- CPLR 5231(d),(e): not served or not paying within 20 days of delivery -> the employer
         ('garnishment_employer_due', (a.deadlines->>'employer_due')::date, (a.deadlines->>'employer_due')::date,
-         a.kind = 'garnishment' AND a.state = 'delivered'),
+         a.kind = 'garnishment' AND a.state IN ('delivered', 'served_on_debtor')),
         ('asset_search_due', (a.deadlines->>'search_due')::date + 1, (a.deadlines->>'search_due')::date,
          a.kind = 'asset_search' AND a.state IN ('requested', 'in_progress'))
      ) AS w(warning, fire_on, due, applies)

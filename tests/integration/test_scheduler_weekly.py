@@ -82,12 +82,8 @@ def book(engine):  # type: ignore[no-untyped-def]
         rpc.set_enforcement_stage(
             conn, case_ref=refs[7], stage="closed", closing_reason="uncollectible", actor="cli:test"
         )
-        rpc.set_recovery_plan(
-            conn, month=date(2026, 12, 1), amount=Decimal("31000"), actor="cli:test"
-        )
-        rpc.set_recovery_plan(
-            conn, month=date(2026, 11, 1), amount=Decimal("30000"), actor="cli:test"
-        )
+        rpc.set_recovery_plan(conn, month=date(2026, 12, 1), amount=Decimal("31000"), actor="cli:test")
+        rpc.set_recovery_plan(conn, month=date(2026, 11, 1), amount=Decimal("30000"), actor="cli:test")
     return refs
 
 
@@ -123,17 +119,12 @@ def test_weekly_numbers_match_independent_sql(services, book):  # type: ignore[n
             )
         ).scalar_one()
         dwell = {}
-        for r in conn.execute(
-            text("SELECT stage, dwell_days FROM v_enforcement_cases WHERE status = 'open'")
-        ):
+        for r in conn.execute(text("SELECT stage, dwell_days FROM v_enforcement_cases WHERE status = 'open'")):
             dwell.setdefault(r.stage, []).append(float(r.dwell_days))
         pipeline = {
             (r.kind, r.state): r.n
             for r in conn.execute(
-                text(
-                    "SELECT kind, state, count(*) AS n FROM v_enforcement_actions"
-                    " WHERE is_open GROUP BY kind, state"
-                )
+                text("SELECT kind, state, count(*) AS n FROM v_enforcement_actions WHERE is_open GROUP BY kind, state")
             )
         }
     assert {t["tier"]: (t["cases"], Decimal(str(t["balance"]))) for t in s["tiers"]} == tiers
@@ -145,11 +136,7 @@ def test_weekly_numbers_match_independent_sql(services, book):  # type: ignore[n
         values = dwell[d["stage"]]
         assert d["cases"] == len(values)
         assert abs(float(d["median_days"]) - statistics.median(values)) <= 0.1
-        p90 = (
-            statistics.quantiles(values, n=10, method="inclusive")[8]
-            if len(values) > 1
-            else values[0]
-        )
+        p90 = statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) > 1 else values[0]
         assert abs(float(d["p90_days"]) - p90) <= 0.1
     assert {(p["kind"], p["state"]): p["actions"] for p in s["pipeline"]} == pipeline
     text_ = result.messages[0].as_text()
@@ -185,10 +172,7 @@ def test_nightly_records_each_deadline_warning_once(services, make_case, engine)
     assert again.status == "queued" and again.summary["warnings"] == 0
     with engine.connect() as conn:
         n = conn.execute(
-            text(
-                "SELECT count(*) FROM v_enforcement_timeline WHERE kind = 'deadline_warning'"
-                " AND action_id = :a"
-            ),
+            text("SELECT count(*) FROM v_enforcement_timeline WHERE kind = 'deadline_warning' AND action_id = :a"),
             {"a": action["action_id"]},
         ).scalar_one()
     assert n == 1
@@ -224,9 +208,7 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
             on=served,
             document_id=_doc(conn, levy_ref, "execution", 1),
         )["action_id"]
-        for n, (state, kind) in enumerate(
-            [("delivered_to_officer", "transmittal"), ("levied", "levy_notice")]
-        ):
+        for n, (state, kind) in enumerate([("delivered_to_officer", "transmittal"), ("levied", "levy_notice")]):
             rpc.advance_enforcement_action(
                 conn,
                 case_ref=levy_ref,
@@ -244,9 +226,7 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
             on=served,
             document_id=_doc(conn, garn_ref, "execution", 2),
         )["action_id"]
-        for n, (state, kind) in enumerate(
-            [("delivered", "transmittal"), ("served_on_employer", "proof_of_service")]
-        ):
+        for n, (state, kind) in enumerate([("delivered", "transmittal"), ("served_on_employer", "proof_of_service")]):
             rpc.advance_enforcement_action(
                 conn,
                 case_ref=garn_ref,
@@ -268,17 +248,13 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
             return [(r.action_id, r.w) for r in rows]
 
     def night(day: date) -> None:
-        run_job(
-            services, nightly, now=datetime.combine(day, datetime.min.time(), NY).replace(hour=2)
-        )
+        run_job(services, nightly, now=datetime.combine(day, datetime.min.time(), NY).replace(hour=2))
 
     night(served + timedelta(days=44))
     assert warnings() == []
     # day 60 = 2026-03-06 (Fri); the garnishment's 45 days = 2026-02-19 (Thu)
     night(served + timedelta(days=60))
-    assert sorted(warnings()) == sorted(
-        [(garn, "garnishment_no_remittance_45d"), (levy, "levy_day_60")]
-    )
+    assert sorted(warnings()) == sorted([(garn, "garnishment_no_remittance_45d"), (levy, "levy_day_60")])
     night(served + timedelta(days=76))  # day 75 falls on a Saturday and rolls to Monday (day 77)
     assert (levy, "levy_day_75") not in warnings()
     night(served + timedelta(days=77))
@@ -286,3 +262,56 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
     night(served + timedelta(days=87))  # a rerun the next night records nothing new
     assert [w for a, w in warnings() if a == levy] == ["levy_day_60", "levy_day_75", "levy_day_85"]
     assert len(warnings()) == 4
+
+
+@pytest.mark.parametrize("served_on_debtor", [False, True])
+def test_nightly_garnishment_employer_due_also_after_service_on_the_debtor(  # type: ignore[no-untyped-def]
+    services, make_case, engine, served_on_debtor
+):
+    """CPLR 5231(d),(e): not served or not paying within 20 days of delivery -> the employer; a
+    garnishment served on the debtor but not yet on the employer still warns."""
+    ref = make_case(owner="U0G")
+    delivered = date(2026, 1, 5)  # Monday; day 20 is Sunday 2026-01-25 -> Monday 2026-01-26
+    with rpc.transaction(engine) as conn:
+        rpc.set_clock(conn, datetime(2026, 1, 5, 10, tzinfo=NY))
+        garn = rpc.queue_enforcement_action(
+            conn,
+            case_ref=ref,
+            kind="garnishment",
+            actor="cli:test",
+            on=delivered,
+            document_id=_doc(conn, ref, "execution", 2),
+        )["action_id"]
+        steps = [("delivered", "transmittal")] + (
+            [("served_on_debtor", "proof_of_service")] if served_on_debtor else []
+        )
+        for n, (state, kind) in enumerate(steps):
+            rpc.advance_enforcement_action(
+                conn,
+                case_ref=ref,
+                action_id=garn,
+                state=state,
+                actor="cli:test",
+                on=delivered + timedelta(days=n),
+                document_id=_doc(conn, ref, kind, 20 + n),
+            )
+
+    def warnings() -> list[tuple[int, str, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT action_id, payload->>'warning' AS w, payload->>'due' AS due FROM v_enforcement_timeline"
+                    " WHERE kind = 'deadline_warning' ORDER BY event_id"
+                )
+            )
+            return [(r.action_id, r.w, r.due) for r in rows]
+
+    def night(day: date) -> None:
+        run_job(services, nightly, now=datetime(day.year, day.month, day.day, 2, tzinfo=NY))
+
+    night(date(2026, 1, 23))
+    assert warnings() == []
+    night(date(2026, 1, 26))
+    assert warnings() == [(garn, "garnishment_employer_due", "2026-01-26")]
+    night(date(2026, 1, 27))
+    assert len(warnings()) == 1
