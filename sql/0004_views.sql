@@ -50,6 +50,26 @@ SELECT c.id AS case_id, c.case_ref, j.principal, j.costs, j.unpaid_principal, j.
           FROM interest_segments s WHERE s.judgment_id = j.id) f ON true
   LEFT JOIN LATERAL (SELECT sum(p.gross) AS recovered FROM payments p WHERE p.case_id = c.id) pay ON true;
 
+-- THE SLA-breach rule (one definition; v_enforcement_cases.sla_breached and weekly_summary use it):
+-- an open case is breached when it has stayed in its stage longer than stage_sla allows, or its
+-- next action was due before the start of the last business day before today (more than one
+-- business day past due), or it has an open blocker whose ETA is before today, or an open workflow
+-- whose next deadline is before today (today = firm_today(), in the firm's time zone). One row per
+-- breached open case. The clock is read once per query (scalar subqueries), so the whole book is
+-- computed set-based; a lookup by case_id (as v_enforcement_cases does) stays an index probe.
+CREATE VIEW v_case_sla_breaches AS
+SELECT c.id AS case_id, c.tier
+  FROM enforcement_cases c
+  LEFT JOIN stage_sla sla ON sla.stage = c.stage AND sla.tier = c.tier
+ WHERE c.status = 'open' AND (
+        (sla.max_days IS NOT NULL AND c.stage_entered_at < (SELECT df_now()) - make_interval(days => sla.max_days))
+     OR c.next_action_at < (SELECT (prev_business_day(firm_today()) + time '00:00')
+                                   AT TIME ZONE (SELECT value FROM policy_settings WHERE key = 'firm_timezone'))
+     OR EXISTS (SELECT 1 FROM blockers x WHERE x.case_id = c.id AND x.cleared_at IS NULL
+                   AND x.eta < (SELECT firm_today()))
+     OR EXISTS (SELECT 1 FROM enforcement_actions a WHERE a.case_id = c.id AND a.is_open
+                   AND a.next_deadline < (SELECT firm_today())));
+
 CREATE VIEW v_enforcement_cases AS
 SELECT c.id AS case_id, c.case_ref, c.case_number, c.tier, c.rule_tier, c.tier_score, c.tier_reasons,
        (SELECT o.tier FROM tier_overrides o WHERE o.case_id = c.id AND o.active) AS override_tier,
@@ -65,14 +85,7 @@ SELECT c.id AS case_id, c.case_ref, c.case_number, c.tier, c.rule_tier, c.tier_s
        b.principal, b.costs, b.unpaid_principal, b.unpaid_costs, b.accrued_interest, b.balance, b.recovered,
        b.interest_basis,
        (SELECT count(*) FROM blockers x WHERE x.case_id = c.id AND x.cleared_at IS NULL) AS open_blockers,
-       (c.status = 'open' AND (
-            (sla.max_days IS NOT NULL AND c.stage_entered_at < df_now() - make_interval(days => sla.max_days))
-         -- More than one business day past due: due before the last business day before today.
-         OR (c.next_action_at < (SELECT (prev_business_day(firm_today()) + time '00:00')
-                                          AT TIME ZONE (SELECT value FROM policy_settings WHERE key = 'firm_timezone')))
-         OR EXISTS (SELECT 1 FROM blockers x WHERE x.case_id = c.id AND x.cleared_at IS NULL AND x.eta < firm_today())
-         OR EXISTS (SELECT 1 FROM enforcement_actions a WHERE a.case_id = c.id AND a.is_open
-                     AND a.next_deadline < firm_today()))) AS sla_breached,
+       (c.status = 'open' AND EXISTS (SELECT 1 FROM v_case_sla_breaches br WHERE br.case_id = c.id)) AS sla_breached,
        -- Stale: no event from a person for 7 / 14 / 30 / 90 days by tier (DOMAIN.md).
        (c.status = 'open' AND coalesce(c.last_person_event_at, c.created_at)
             < df_now() - make_interval(days => st.days)) AS is_stale

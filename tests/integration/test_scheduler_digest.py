@@ -247,3 +247,17 @@ def test_digest_times_are_in_the_firm_time_zone(services, book):  # type: ignore
         items = digest.select_items(conn, now=DIGEST)
     a = next(i for i in items if i.case_ref == book["A"] and i.section == "past_due")
     assert "due 2026-11-28 09:00" in a.line(NY)
+
+
+def test_digest_sort_key_is_the_documented_order(services):  # type: ignore[no-untyped-def]
+    """digest_sort_key packs `rank, (tier >= 2) DESC, overdue_days DESC NULLS LAST, tier DESC,
+    case_number` into one bigint: both orders agree on random lines (ties and NULLs included)."""
+    sql = """WITH r AS (SELECT (1 + random() * 4)::int AS rank, (random() * 3)::smallint AS tier,
+                         CASE WHEN random() < 0.2 THEN NULL ELSE round((random() * 800 - 100)::numeric, 1) END AS od,
+                         (1000 + random() * 500)::bigint AS cn FROM generate_series(1, 3000))
+             SELECT (SELECT array_agg(x ORDER BY rank, (tier >= 2) DESC, od DESC NULLS LAST, tier DESC, cn)
+                       FROM (SELECT DISTINCT * FROM r) x)::text
+                  = (SELECT array_agg(x ORDER BY digest_sort_key(rank, tier, od, cn))
+                       FROM (SELECT DISTINCT * FROM r) x)::text"""
+    with services.engine.connect() as conn:
+        assert conn.execute(text(sql)).scalar_one() is True

@@ -315,3 +315,33 @@ def test_nightly_garnishment_employer_due_also_after_service_on_the_debtor(  # t
     assert warnings() == [(garn, "garnishment_employer_due", "2026-01-26")]
     night(date(2026, 1, 27))
     assert len(warnings()) == 1
+
+
+def test_sla_rule_is_one_shared_view_used_by_cases_and_weekly(services, book):  # type: ignore[no-untyped-def]
+    """v_case_sla_breaches is the one SLA rule: v_enforcement_cases.sla_breached and the weekly
+    summary's breaches (per tier) agree with it, and with the rule computed here independently."""
+    with services.engine.connect() as conn:
+        rpc.set_clock(conn, RUN)
+        shared = dict(conn.execute(text("SELECT tier, count(*) FROM v_case_sla_breaches GROUP BY tier")).all())
+        flagged = dict(
+            conn.execute(text("SELECT tier, count(*) FROM v_enforcement_cases WHERE sla_breached GROUP BY tier")).all()
+        )
+        independent = conn.execute(
+            text(
+                "SELECT count(*) FROM enforcement_cases c"
+                " LEFT JOIN stage_sla s ON s.stage = c.stage AND s.tier = c.tier"
+                " WHERE c.status = 'open' AND ((s.max_days IS NOT NULL"
+                "   AND c.stage_entered_at < df_now() - s.max_days * interval '1 day')"
+                " OR c.next_action_at < (prev_business_day(firm_today())::timestamp AT TIME ZONE 'America/New_York')"
+                " OR c.id IN (SELECT case_id FROM blockers WHERE cleared_at IS NULL AND eta < firm_today())"
+                " OR c.id IN (SELECT case_id FROM enforcement_actions WHERE is_open AND next_deadline < firm_today()))"
+            )
+        ).scalar_one()
+        s = dict(
+            conn.execute(
+                text("SELECT weekly_summary(:now, :week)"), {"now": RUN, "week": weekly.reported_week(RUN.date())}
+            ).scalar_one()
+        )
+    assert shared == flagged and sum(shared.values()) == independent > 0
+    assert s["sla_breaches"] == independent
+    assert {t["tier"]: t["sla_breaches"] for t in s["tiers"] if t["sla_breaches"]} == shared
