@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import shlex
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dragonfly.errors import InvalidAmount, InvalidInput
+from dragonfly.errors import InvalidInput
+from dragonfly.money import parse_amount
 from dragonfly.queries import normalize_case_ref
 
-_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
@@ -35,22 +35,7 @@ def case_ref(text: str | None) -> str:
 
 def amount(text: str | None) -> Decimal:
     """A positive amount in dollars and cents: '1,234.56', '$1234', '250.5'."""
-    raw = (text or "").strip()
-    body = raw[1:] if raw.startswith("$") else raw
-    if not _AMOUNT.match(body):
-        raise InvalidAmount(
-            f'"{raw}" is not an amount',
-            "Write dollars and cents like 1,234.56 or $1234 (no minus sign, at most 2 decimals).",
-        )
-    try:
-        value = Decimal(body.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern already refused it
-        raise InvalidAmount(f'"{raw}" is not an amount', "Write it like 1,234.56.") from None
-    if value <= 0:
-        raise InvalidAmount(
-            f"{raw} is not a positive amount", "Write the amount received, like 250.00."
-        )
-    return value.quantize(Decimal("0.01"))
+    return parse_amount(text)
 
 
 def parse_date(text: str | None, *, what: str = "date") -> date:

@@ -199,7 +199,7 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
         entered = today - timedelta(days=age_days)
         principal = Decimal(str(round(min(400000.0, rng.lognormvariate(8.8, 1.1)), 2))).quantize(Decimal("0.01"))
         principal = max(principal, Decimal("350.00"))
-        owner = rng.choice(OWNERS) if rng.random() > 0.04 else None
+        owner = rng.choice(OWNERS)
         span = timedelta(days=rng.uniform(2, min(540, age_days)))
         t0 = now - span
 
@@ -298,7 +298,8 @@ def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, a
     """Open cases: a note, a next action (some past due), sometimes a blocker or an override."""
     if rng.random() < 0.3:
         plan.add("note", dict(at=at(0.9), case_ref=ref, text="called the debtor; left a message", actor=actor))
-    clock = now - timedelta(days=rng.uniform(1, 40))
+    # After every other step of the case (those run up to 0.95 of its span), so the log stays in order.
+    clock = datetime.fromisoformat(at(0.97))
     # `at` is the clock of the call; `at_` is the next-action time (often already past due).
     plan.add(
         "next",
@@ -318,7 +319,7 @@ def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, a
         ),
     )
     if rng.random() < 0.12:
-        bclock = now - timedelta(days=rng.uniform(1, 25))
+        bclock = datetime.fromisoformat(at(0.98))
         plan.add(
             "blocker",
             dict(
@@ -331,7 +332,7 @@ def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, a
             ),
         )
     if rng.random() < 0.03:
-        oclock = now - timedelta(days=rng.uniform(1, 20))
+        oclock = datetime.fromisoformat(at(0.99))
         plan.add(
             "override",
             dict(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.exc import DBAPIError
 
-from dragonfly.errors import DomainError, from_sqlstate
+from dragonfly.errors import DomainError, InvalidInput, from_sqlstate
 
 Result = dict[str, Any]
 
@@ -40,6 +40,7 @@ def _statement(function: str, names: tuple[str, ...]) -> TextClause:
 
 def call(conn: Connection, function: str, **params: Any) -> Any:
     """Call one sanctioned function with named arguments; None arguments take the SQL default."""
+    missing = sorted(k for k, v in params.items() if v is None)
     params = {k: v for k, v in params.items() if v is not None}
     try:
         return conn.execute(_statement(function, tuple(sorted(params))), params).scalar_one()
@@ -47,6 +48,10 @@ def call(conn: Connection, function: str, **params: Any) -> Any:
         domain = translate(exc)
         if domain is not None:
             raise domain from None
+        if getattr(exc.orig, "sqlstate", None) == "42883" and missing:
+            # A required argument was left out (None): say which, instead of "function does not exist".
+            raise InvalidInput(f"Missing {', '.join(m.replace('_', ' ') for m in missing)}",
+                               "Fill in every required field.") from None
         raise
 
 

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     # HTTP server (dragonfly serve)
     dragonfly_bind: str = "0.0.0.0:3000"
     dragonfly_workers: int = 2
+
+    @field_validator("dragonfly_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError(f"{value!r} is not a time zone; use a name like America/New_York") from None
+        return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _known_store(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("file://", "s3://")):
+            raise ValueError(f"{value!r} is not a store; use file:///path or s3://bucket/prefix")
+        return value
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -122,7 +122,7 @@ BEGIN
         PERFORM df_raise('DF008', format('"%s" is not a New York county', coalesce(p_county, '')),
                          'Use the county name, e.g. Kings, New York, Queens.');
     END IF;
-    IF p_index_number IS NULL OR btrim(p_index_number) !~ '^[A-Za-z]{0,4}[0-9]{1,7}[/-][0-9]{2,4}$' THEN
+    IF p_index_number IS NULL OR btrim(p_index_number) !~ '^([A-Za-z]{1,4}-?)?[0-9]{1,7}[/-][0-9]{2,4}$' THEN
         PERFORM df_raise('DF008', format('"%s" is not an index number', coalesce(p_index_number, '')),
                          'Index numbers look like 54925/19 or CV-012345-23.');
     END IF;

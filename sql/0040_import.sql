@@ -113,7 +113,7 @@ BEGIN
             CASE WHEN d.county_raw IS NULL THEN 'county|required, but empty'
                  WHEN d.county IS NULL THEN format('county|"%s" is not a New York county (e.g. Kings, New York, Queens)', d.county_raw) END,
             CASE WHEN d.index_number IS NULL THEN 'index_number|required, but empty'
-                 WHEN d.index_number !~ '^[A-Za-z]{0,4}[0-9]{1,7}[/-][0-9]{2,4}$'
+                 WHEN d.index_number !~ '^([A-Za-z]{1,4}-?)?[0-9]{1,7}[/-][0-9]{2,4}$'
                  THEN format('index_number|"%s" is not an index number (e.g. 54925/19 or CV-012345-23)', d.index_number)
                  WHEN d.dup_lines IS NOT NULL
                  THEN format('index_number|%s %s is on more than one line of this file: %s', d.court, d.index_number, d.dup_lines)

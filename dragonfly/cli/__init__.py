@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import warnings
 
+import psycopg
 import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from dragonfly.cli import cases, dbcmd, demo, doctor, imports, runcmd, users
 
@@ -36,6 +41,28 @@ app.command("smoke")(imports.smoke_command)
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("DRAGONFLY_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app()
+    level = os.environ.get("DRAGONFLY_LOG_LEVEL", "WARNING").upper()
+    if level not in logging.getLevelNamesMapping():
+        print(f"DRAGONFLY_LOG_LEVEL={level!r} is not a log level; using WARNING (use DEBUG, INFO, WARNING or ERROR)",
+              file=sys.stderr)
+        level = "WARNING"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, cron); the fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    try:
+        app()
+    except (ValidationError, OperationalError, psycopg.OperationalError) as exc:
+        # Configuration problems get a sentence, not a traceback.
+        print(f"dragonfly: {configuration_problem(exc)}", file=sys.stderr)
+        sys.exit(2)
+
+
+def configuration_problem(exc: Exception) -> str:
+    """What is wrong with the configuration, in words an operator can act on."""
+    if isinstance(exc, ValidationError):
+        lines = [f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()]
+        return "invalid setting(s): " + "; ".join(lines) + " (see the Configuration table in README.md)"
+    first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return (f"cannot reach the database ({first}). Check DATABASE_URL, or unset it to use the embedded "
+            "server under DRAGONFLY_HOME.")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from dragonfly import queries
 from dragonfly.cli.common import console, fail, services
 
-app = typer.Typer(help="Look at cases.", no_args_is_help=True)
+app = typer.Typer(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
 
 
 @app.command("show")

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 
 import typer
 from rich.console import Console
 
+from dragonfly import db
 from dragonfly.bootstrap import Services, bootstrap
 from dragonfly.errors import DomainError
 
-console = Console(width=None if __import__("sys").stdout.isatty() else 160)
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 
-def services(*, migrate: bool = True) -> Services:
-    """Services for a CLI command; migrations applied unless the command manages them."""
-    return bootstrap(migrate=migrate)
+def services(*, migrate: bool = False) -> Services:
+    """Services for a CLI command. Only `db upgrade`, `run` and `console` change the schema; any
+    other command refuses to work on a database with pending migrations and says what to run."""
+    s = bootstrap(migrate=migrate)
+    if not migrate:
+        pending = [m for m, applied in db.migration_status(s.database_url) if not applied]
+        if pending:
+            s.close()
+            raise fail(f"{len(pending)} migration(s) pending ({', '.join(pending)}): run `dragonfly db upgrade` first.",
+                       code=2)
+    return s
 
 
 def actor() -> str:

@@ -389,8 +389,12 @@ class Console:
                 self.user = line.split(maxsplit=1)[1].strip()
                 self.out(f"now acting as {self.user}")
             elif line.startswith(":file "):
-                self.file = Path(line.split(maxsplit=1)[1].strip()).expanduser()
-                self.out(f"next upload: {self.file}")
+                path = Path(line.split(maxsplit=1)[1].strip()).expanduser()
+                if path.is_file():
+                    self.file = path
+                    self.out(f"next upload: {self.file}")
+                else:
+                    self.out(f"  {path} is not a file; give the path of a PDF, PNG, JPEG, TIFF or DOCX")
             elif line.startswith(":click "):
                 try:
                     self.click(int(line.split()[1]))

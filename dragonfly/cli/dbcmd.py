@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 import typer
 
 from dragonfly import db, rpc
 from dragonfly.cli.common import actor, console, domain_fail, fail, services
 from dragonfly.errors import DomainError
+from dragonfly.money import parse_amount
 from dragonfly.settings import Settings
 
-app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-calendar_app = typer.Typer(help="New York public holidays for business-day arithmetic.", no_args_is_help=True)
-plan_app = typer.Typer(help="Monthly recovery plan.", no_args_is_help=True)
+app = typer.Typer(help="Database migrations. Example: dragonfly db upgrade", no_args_is_help=True)
+calendar_app = typer.Typer(
+    help="New York public holidays for business-day arithmetic. Example: dragonfly calendar fill --first 2020",
+    no_args_is_help=True,
+)
+plan_app = typer.Typer(help="Monthly recovery plan. Example: dragonfly plan set 2026-12 250000", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -59,9 +62,9 @@ def plan_set(
     except ValueError:
         raise fail(f'"{month}" is not a month; write it as YYYY-MM, e.g. 2026-12') from None
     try:
-        value = Decimal(amount.replace("$", "").replace(",", ""))
-    except InvalidOperation:
-        raise fail(f'"{amount}" is not an amount; write it like 250000 or 250000.00') from None
+        value = parse_amount(amount, allow_zero=True)
+    except DomainError as exc:
+        raise domain_fail(exc) from None
     s = services()
     try:
         with rpc.transaction(s.engine) as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -142,13 +143,24 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         )
 
 
+def _check_errors_path(errors: Path | None) -> None:
+    """Refuse an unwritable --errors path before anything is imported."""
+    if errors is None:
+        return
+    target = errors if errors.exists() else errors.parent
+    if errors.is_dir() or not target.is_dir() and not errors.exists() or not os.access(target, os.W_OK):
+        raise fail(f"--errors {errors}: cannot write there; give a file path in a writable folder.", 2)
+
+
 def _exit_code(report: importer.ImportReport) -> int:
     return 1 if report.bad_rows else 0
 
 
 @app.command("judgments", help=JUDGMENTS_HELP)
 def judgments(
-    file: Path = typer.Argument(..., help="CSV (UTF-8) or .xlsx file", show_default=False),
+    file: Path = typer.Argument(
+        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     owner: str | None = typer.Option(
         None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."
@@ -161,6 +173,7 @@ def judgments(
         importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."
     ),
 ) -> None:
+    _check_errors_path(errors)
     s = services()
     try:
         with _Reporter() as progress:
@@ -186,7 +199,9 @@ def judgments(
 
 @app.command("plaintiffs")
 def plaintiffs(
-    file: Path = typer.Argument(..., help="CSV (UTF-8) or .xlsx file", show_default=False),
+    file: Path = typer.Argument(
+        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
     partial: bool = typer.Option(
@@ -200,6 +215,7 @@ def plaintiffs(
     A name already known (case and spacing ignored) is updated with a non-empty contact or
     external_ref; empty cells keep what is stored. Same rules and exit codes as `import judgments`.
     """
+    _check_errors_path(errors)
     s = services()
     try:
         with _Reporter() as progress:

@@ -10,7 +10,9 @@ import typer
 from dragonfly.cli.common import console, fail, services
 
 app = typer.Typer(
-    help="Scheduled jobs: digest, stale, weekly, nightly, documents_missing.", no_args_is_help=True
+    help="Scheduled jobs: digest, stale, weekly, nightly, documents_missing. "
+    "Example: dragonfly jobs run digest --dry-run",
+    no_args_is_help=True,
 )
 
 

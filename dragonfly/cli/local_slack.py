@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,6 +66,7 @@ class LocalSlack:
         self.messages: list[dict[str, Any]] = []
         self.waiting: list[tuple[str, str]] = []  # (channel, ts) of "waiting for the document" messages
         self._ids = itertools.count(1)
+        self._last_ts = 0.0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -81,6 +83,13 @@ class LocalSlack:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def _next_ts(self) -> str:
+        """A message timestamp like Slack's: the time, unique and increasing, across sessions too
+        (the bot finds a thread's pending upload by channel and thread ts)."""
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def add_file(self, path: Path) -> dict[str, Any]:
         """A local file as the Slack file object a modal or a thread upload would carry."""
@@ -153,7 +162,7 @@ class LocalSlack:
 
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         n = next(self._ids)
-        ts = f"{1800000000 + n}.{n:06d}"
+        ts = self._next_ts()
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             where = params.get("channel", "?")
             label = "only you can see this" if method == "chat.postEphemeral" else f"in {where}"

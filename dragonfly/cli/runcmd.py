@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -24,14 +25,29 @@ def _start_scheduler(services, stop: threading.Event) -> threading.Thread | None
     return thread
 
 
+def _log_to_file(path: Path) -> None:
+    """In the console, log lines (scheduler, workers) go to a file, not between the bot's replies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    out.print(f"(log lines go to {path})")
+
+
 def console_command(
     as_user: str = typer.Option("U0ALICE01", "--as", help="Act as this Slack user id (roles apply)"),
-    file: Path | None = typer.Option(None, "--file", help="A document to attach where a modal or thread asks for one"),
+    file: Path | None = typer.Option(
+        None, "--file", exists=True, dir_okay=False, help="A document to attach where a modal or thread asks for one"
+    ),
     scheduler: bool = typer.Option(True, help="Run the scheduler beside the console"),
 ) -> None:
     """Try the bot in the terminal: type /enforce commands as a user (example: dragonfly console --as U0ALICE01)."""
     from dragonfly.cli.console import Console
 
+    _log_to_file(Settings().home / "console.log")
     c = Console(user=as_user, file=file)
     stop = threading.Event()
     if scheduler:

@@ -22,6 +22,11 @@ def serve_command(
     from dragonfly.settings import Settings
 
     settings = Settings()
+    if not settings.slack_configured:
+        typer.echo("dragonfly serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket "
+                   "Mode); see 'Creating the Slack app' in README.md. To try the bot without Slack: dragonfly console",
+                   err=True)
+        raise typer.Exit(2)
     if migrate:
         bootstrap(settings, migrate=True).close()
     serve(settings, bind=bind, workers=workers, threads=threads)

@@ -10,7 +10,9 @@ from dragonfly.cli.common import actor, console, domain_fail, services
 from dragonfly.errors import DomainError
 from dragonfly.views import AppUser
 
-app = typer.Typer(help="Who may do what in Slack.", no_args_is_help=True)
+app = typer.Typer(
+    help="Who may do what in Slack. Example: dragonfly users grant U0123ABCD officer", no_args_is_help=True
+)
 
 
 @app.command("grant")

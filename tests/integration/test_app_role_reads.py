@@ -206,3 +206,15 @@ def test_app_role_cannot_act_as_a_cli_admin_or_expire_overrides_early(engine, ma
         with psycopg.connect(pg_admin_url, autocommit=True) as admin:
             admin.execute(f"DROP OWNED BY {role}")
             admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_missing_required_argument_is_a_clear_refusal(engine, make_case):
+    from dragonfly.errors import InvalidInput
+
+    ref = make_case()
+    with pytest.raises(InvalidInput, match="Missing text"), rpc.transaction(engine) as conn:
+        rpc.add_case_note(conn, case_ref=ref, text=None, actor="U0OFFICER")  # type: ignore[arg-type]
+
+
+def test_an_index_number_with_a_letter_prefix_and_hyphens_is_accepted(make_case):
+    assert make_case(index_number="CV-012345-23").startswith("DF-")
