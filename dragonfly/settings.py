@@ -40,6 +40,27 @@ class Settings(BaseSettings):
     # `doctor` leaves unreferenced objects younger than this alone (uploads in flight), e.g. 10m, 1h.
     dragonfly_orphan_grace: str = "10m"
 
+    # Scheduler (cron fields in the firm's zone; grace: how late a missed run may still be caught up)
+    digest_cron: str = Field("30 8 * * mon-fri", validation_alias="dragonfly_digest_cron")
+    digest_grace_minutes: int = Field(180, validation_alias="dragonfly_digest_grace_minutes")
+    stale_cron: str = Field("0 9 * * mon-fri", validation_alias="dragonfly_stale_cron")
+    stale_grace_minutes: int = Field(180, validation_alias="dragonfly_stale_grace_minutes")
+    weekly_cron: str = Field("0 9 * * mon", validation_alias="dragonfly_weekly_cron")
+    weekly_grace_minutes: int = Field(24 * 60, validation_alias="dragonfly_weekly_grace_minutes")
+    nightly_cron: str = Field("0 2 * * *", validation_alias="dragonfly_nightly_cron")
+    nightly_grace_minutes: int = Field(6 * 60, validation_alias="dragonfly_nightly_grace_minutes")
+    documents_missing_cron: str = Field("0 10 * * mon", validation_alias="dragonfly_documents_missing_cron")
+    documents_missing_grace_minutes: int = Field(24 * 60, validation_alias="dragonfly_documents_missing_grace_minutes")
+    # Workers (outbox delivery to Slack, document ingestion)
+    outbox_interval_seconds: float = Field(2.0, validation_alias="dragonfly_outbox_interval_seconds")
+    outbox_batch: int = Field(20, validation_alias="dragonfly_outbox_batch")
+    outbox_lease_seconds: int = Field(60, validation_alias="dragonfly_outbox_lease_seconds")
+    outbox_max_attempts: int = Field(12, validation_alias="dragonfly_outbox_max_attempts")
+    ingestion_interval_seconds: float = Field(5.0, validation_alias="dragonfly_ingestion_interval_seconds")
+    ingestion_batch: int = Field(5, validation_alias="dragonfly_ingestion_batch")
+    ingestion_lease_seconds: int = Field(300, validation_alias="dragonfly_ingestion_lease_seconds")
+    ingestion_max_attempts: int = Field(8, validation_alias="dragonfly_ingestion_max_attempts")
+
     # HTTP server (dragonfly serve)
     dragonfly_bind: str = "0.0.0.0:3000"
     dragonfly_workers: int = 2
@@ -59,6 +80,25 @@ class Settings(BaseSettings):
         if value and not value.startswith(("file://", "s3://")):
             raise ValueError(f"{value!r} is not a store; use file:///path or s3://bucket/prefix")
         return value
+
+    @field_validator("digest_cron", "stale_cron", "weekly_cron", "nightly_cron", "documents_missing_cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a cron schedule ({exc}); e.g. '30 8 * * mon-fri'") from None
+        return value
+
+    def cron(self, job: str) -> str:
+        """The cron schedule of a scheduled job."""
+        return str(getattr(self, f"{job}_cron"))
+
+    def grace_seconds(self, job: str) -> int:
+        """How late a missed run of a job may still be caught up."""
+        return int(getattr(self, f"{job}_grace_minutes")) * 60
 
     @cached_property
     def tz(self) -> ZoneInfo:

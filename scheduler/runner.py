@@ -54,7 +54,7 @@ def last_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
 
 def plan(services: Services, now: datetime, config: SchedulerConfig | None = None) -> list[Planned]:
     """Each job with its next and latest scheduled times (for `dragonfly jobs list`)."""
-    config = config or SchedulerConfig()
+    config = config or services.settings
     out = []
     for name in JOBS:
         trigger = trigger_for(name, services, config)
@@ -80,7 +80,7 @@ def claimed(services: Services, job: str, period: str) -> bool:
 
 def catch_up(services: Services, now: datetime, config: SchedulerConfig | None = None) -> list[JobResult]:
     """Run every job whose latest scheduled time is within its grace period; log the ones missed."""
-    config = config or SchedulerConfig()
+    config = config or services.settings
     results = []
     tz = services.settings.tz
     for p in plan(services, now, config):
@@ -140,7 +140,7 @@ def _ingestion(services: Services, config: SchedulerConfig) -> None:
 
 
 def build_scheduler(services: Services, config: SchedulerConfig | None = None) -> BackgroundScheduler:
-    config = config or SchedulerConfig()
+    config = config or services.settings
     tz = services.settings.tz
     sched = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
     for name in JOBS:
@@ -176,7 +176,7 @@ def run_scheduler(
 ) -> None:
     """Run the jobs and workers until `stop_event` is set (or forever); `dragonfly run` calls this
     in a thread beside the bot."""
-    config = config or SchedulerConfig()
+    config = config or services.settings
     stop_event = stop_event or threading.Event()
     sched = build_scheduler(services, config)
     sched.start()

@@ -27,8 +27,12 @@ def scheduler_command() -> None:
 
     from scheduler.runner import run_scheduler
 
-    logging.getLogger().setLevel(logging.INFO)
     svc = services()
+    if not svc.settings.slack_bot_token:
+        svc.close()
+        raise fail("dragonfly scheduler sends to Slack and needs SLACK_BOT_TOKEN; to preview messages without "
+                   "Slack use: dragonfly jobs run digest --dry-run", 2)
+    logging.getLogger("scheduler").setLevel(logging.INFO)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
