@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bot import ids
@@ -107,14 +107,20 @@ def mine(cases: list[Any], *, tz: tzinfo) -> list[Block]:
     if not cases:
         return [section("You own no open cases.")]
     lines = []
+    now = datetime.now(UTC)
     for c in cases:
-        flag = ":red_circle: " if c.sla_breached else ""
+        # :alarm_clock: the next action is past due; :red_circle: an SLA is breached.
+        flags = (":alarm_clock: " if c.next_action_at is not None and c.next_action_at < now else "") + (
+            ":red_circle: " if c.sla_breached else ""
+        )
         lines.append(
-            f"{flag}*{c.case_ref}* T{c.tier} {c.stage} - {c.debtor_name} - "
+            f"{flags}*{c.case_ref}* T{c.tier} {c.stage} - {c.debtor_name} - "
             f"next {day(c.next_action_at, tz)} · {money(c.balance)}"
         )
     return [
-        section(f"*Your open cases ({len(cases)})*, past due first"),
+        section(
+            f"*Your open cases ({len(cases)})*, past due first (:alarm_clock: past due, :red_circle: SLA breached)"
+        ),
         divider(),
         section("\n".join(lines)),
     ]
