@@ -548,6 +548,10 @@ BEGIN
                          format('Next steps from %s: %s.', a.state, coalesce(array_to_string(v_next, ', '), 'none')));
     END IF;
     PERFORM require_document(c, p_document_id, t.document_kinds, format('%s #%s -> %s', a.kind, a.id, t.to_state));
+    IF a.kind = 'marshal' AND t.to_state = 'docketed' AND coalesce(btrim(p_officer_docket), '') = '' THEN
+        PERFORM df_raise('DF008', format('Docketing marshal #%s needs the officer''s docket number', a.id),
+                         'Give the marshal''s own docket number with the step (in Slack: docket:M-1234).');
+    END IF;
     v_deadlines := workflow_deadlines(a.kind, t.to_state, v_on, c.tier, a.deadlines);
     UPDATE enforcement_actions SET state = t.to_state, is_open = NOT t.terminal, state_entered_at = df_now(),
            deadlines = v_deadlines, next_deadline = CASE WHEN t.terminal THEN NULL

@@ -218,3 +218,21 @@ def test_a_missing_required_argument_is_a_clear_refusal(engine, make_case):
 
 def test_an_index_number_with_a_letter_prefix_and_hyphens_is_accepted(make_case):
     assert make_case(index_number="CV-012345-23").startswith("DF-")
+
+
+def test_docketing_a_marshal_needs_the_officers_docket_number(engine, make_case):
+    from dragonfly.errors import InvalidInput
+
+    ref = make_case()
+    with rpc.transaction(engine) as conn:
+        doc = rpc.attach_enforcement_document(
+            conn, case_ref=ref, kind="transmittal", storage_key=f"cases/{ref}/t", sha256="a" * 64, size_bytes=10,
+            content_type="application/pdf", original_name="transmittal.pdf", uploader="U0OFFICER")["document_id"]
+        action = rpc.queue_enforcement_action(conn, case_ref=ref, kind="marshal", actor="U0OFFICER", document_id=doc)
+    with pytest.raises(InvalidInput, match="docket number"), rpc.transaction(engine) as conn:
+        rpc.advance_enforcement_action(conn, case_ref=ref, action_id=action["action_id"], state="docketed",
+                                       actor="U0OFFICER")
+    with rpc.transaction(engine) as conn:
+        done = rpc.advance_enforcement_action(conn, case_ref=ref, action_id=action["action_id"], state="docketed",
+                                              actor="U0OFFICER", officer_docket="M-2026-0042")
+    assert done["state"] == "docketed"

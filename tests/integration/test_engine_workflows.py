@@ -87,6 +87,7 @@ def _walk(engine, ref: str, path: list[tuple]) -> int | None:
                 state=t[2],
                 document_id=doc,
                 actor="U0ALICE",
+                officer_docket="M-2026-0001" if t[0] == "marshal" else None,
             )
     return action_id
 
@@ -165,6 +166,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
                 state=to,
                 document_id=doc,
                 actor="U0ALICE",
+                officer_docket="M-2026-0001" if kind == "marshal" else None,
             )
             assert (result["from"], result["state"], result["finished"]) == (frm, to, terminal)
             ev = last_event(engine, ref)
