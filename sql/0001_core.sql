@@ -148,7 +148,10 @@ CREATE TABLE enforcement_cases (
 );
 CREATE INDEX enforcement_cases_due ON enforcement_cases (next_action_at) WHERE status = 'open';
 CREATE INDEX enforcement_cases_owner_due ON enforcement_cases (owner_slack_id, next_action_at) WHERE status = 'open';
-CREATE INDEX enforcement_cases_tier_stage ON enforcement_cases (tier, stage, stage_entered_at) WHERE status = 'open';
+-- No index covers stage or the chain head, so a stage move is a HOT update (no index writes):
+-- it is the hottest write there is. Tier alone narrows the stale-Tier-3 scans enough.
+CREATE INDEX enforcement_cases_tier_stage ON enforcement_cases (tier) WHERE status = 'open';
+ALTER TABLE enforcement_cases SET (fillfactor = 85);
 
 CREATE TABLE assets (
     id          bigserial PRIMARY KEY,

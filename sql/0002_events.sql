@@ -36,13 +36,13 @@ CREATE TRIGGER enforcement_events_no_truncate BEFORE TRUNCATE ON enforcement_eve
 -- The canonical text of an event that its hash covers (doctor recomputes it the same way).
 CREATE FUNCTION event_canonical(p_case_id bigint, p_seq integer, p_kind event_kind, p_actor text, p_source text,
     p_payload jsonb, p_document_id bigint, p_action_id bigint, p_occurred_at timestamptz)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
+RETURNS text LANGUAGE sql STABLE AS $$  -- STABLE like to_char and concat_ws, so the planner inlines it
     SELECT concat_ws('|', p_case_id::text, p_seq::text, p_kind::text, p_actor, p_source,
         coalesce(p_document_id::text, ''), coalesce(p_action_id::text, ''),
         to_char(p_occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), p_payload::text)
 $$;
 
-CREATE FUNCTION event_hash(p_prev_hash text, p_canonical text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE FUNCTION event_hash(p_prev_hash text, p_canonical text) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT encode(sha256(convert_to(p_prev_hash || '|' || p_canonical, 'UTF8')), 'hex')
 $$;
 
