@@ -114,6 +114,12 @@ SIGNATURES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "search": ("queue_enforcement_action", {"case_ref": "text", "kind": "text", "actor": "text"}),
+    "levy": (
+        "queue_enforcement_action",
+        {"case_ref": "text", "kind": "text", "actor": "text", "document_id": "bigint"},
+    ),
+    # `at` is each row's clock, so set_next_action's own `at` travels as `at_`.
+    "next": ("set_next_action", {"case_ref": "text", "at_": "timestamptz", "what": "text", "actor": "text"}),
     "execution": ("set_enforcement_stage", {"case_ref": "text", "stage": "text", "actor": "text"}),
     "document": (
         "attach_enforcement_document",
@@ -158,7 +164,7 @@ SIGNATURES: dict[str, tuple[str, dict[str, str]]] = {
 
 def _batch_sql(function: str, columns: dict[str, str]) -> str:
     cols = ", ".join(f"{k} {v}" for k, v in {"at": "text", **columns}.items())
-    args = ", ".join(f"p_{k} => r.{k}" for k in columns)
+    args = ", ".join(f"p_{k.rstrip('_')} => r.{k}" for k in columns)
     # set_config runs first for each row, so the function sees that row's clock.
     return (
         f"SELECT set_config('dragonfly.clock', r.at, true), {function}({args}) "
@@ -393,10 +399,7 @@ def seed(
             rows = phases.get(phase, [])
             if not rows:
                 continue
-            if phase == "next":
-                _run_next(conn, rows)
-            else:
-                _run_phase(conn, phase, rows)
+            _run_phase(conn, phase, rows)
             counts[phase] = len(rows)
             say(f"{phase}: {len(rows)}")
         rpc.set_clock(conn, None)
@@ -406,17 +409,6 @@ def seed(
             rpc.grant_role(conn, slack_user_id=user, role="admin" if i == 0 else "officer", actor="cli:demo")
         rpc.grant_role(conn, slack_user_id="U0VIEWER7", role="viewer", actor="cli:demo")
     return counts
-
-
-def _run_next(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    sql = text(
-        "SELECT set_config('dragonfly.clock', r.at, true), set_next_action(p_case_ref => r.case_ref, "
-        "p_at => r.at_, p_what => r.what, p_actor => r.actor) "
-        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(at text, case_ref text, at_ timestamptz, "
-        "what text, actor text)"
-    )
-    for i in range(0, len(rows), 2000):
-        conn.execute(sql, {"rows": json.dumps(rows[i : i + 2000], default=str)})
 
 
 def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any]]) -> int:
@@ -446,14 +438,8 @@ def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any
         )
     results = _run_phase(conn, "document", docs)
     rows = [
-        dict(at=d["at"], case_ref=d["case_ref"], actor=d["uploader"], document_id=r["document_id"])
+        dict(at=d["at"], case_ref=d["case_ref"], kind="levy", actor=d["uploader"], document_id=r["document_id"])
         for d, r in zip(docs, results, strict=True)
     ]
-    sql = text(
-        "SELECT set_config('dragonfly.clock', r.at, true), queue_enforcement_action(p_case_ref => r.case_ref,"
-        " p_kind => 'levy', p_actor => r.actor, p_document_id => r.document_id) "
-        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(at text, case_ref text, actor text, document_id bigint)"
-    )
-    for i in range(0, len(rows), 2000):
-        conn.execute(sql, {"rows": json.dumps(rows[i : i + 2000], default=str)})
+    _run_phase(conn, "levy", rows)
     return len(rows)
