@@ -114,44 +114,6 @@ def upload_request(*, conn: Connection, channel: str, thread_ts: str) -> UploadR
     return UploadRequest(*row) if row else None
 
 
-def open_upload_request(
-    *,
-    conn: Connection,
-    channel: str,
-    thread_ts: str,
-    case_ref: str,
-    step: str,
-    document_kind: str,
-    intent: dict[str, Any],
-    requested_by: str,
-) -> int:
-    """Remember a "waiting for the document" message (sql/0020_bot.sql)."""
-    import json
-
-    from dragonfly import rpc
-
-    return int(
-        rpc.call(
-            conn,
-            "open_upload_request",
-            channel=channel,
-            thread_ts=thread_ts,
-            case_ref=case_ref,
-            step=step,
-            document_kind=document_kind,
-            intent=json.dumps(intent, default=str),
-            requested_by=requested_by,
-        )
-    )
-
-
-def take_upload_request(*, conn: Connection, request_id: int, file_id: str) -> bool:
-    """True if `file_id` is the file that proves the request's step (the first upload wins)."""
-    from dragonfly import rpc
-
-    return bool(rpc.call(conn, "take_upload_request", id=request_id, file_id=file_id))
-
-
 def search_cases(*, conn: Connection, query: str, limit: int = 100) -> list[dict[str, Any]]:
     """Cases for the picker: exact id first, then ids starting with the digits, then names."""
     q = (query or "").strip()

@@ -139,8 +139,8 @@ def wait_for_document(
         text=f"{case_ref}: waiting for the document for {label}",
         blocks=waiting_for_document(case_ref=case_ref, step=label, kinds=kinds, user=user),
     )
-    reads.open_upload_request(
-        conn=conn,
+    rpc.open_upload_request(
+        conn,
         channel=str(posted["channel"]),
         thread_ts=str(posted["ts"]),
         case_ref=case_ref,

@@ -506,3 +506,18 @@ def create_ingestion_job(
         reply_channel=reply_channel,
         reply_thread_ts=reply_thread_ts,
     )
+
+
+def open_upload_request(conn: Connection, *, channel: str, thread_ts: str, case_ref: str, step: str,
+                        document_kind: str, intent: dict[str, Any], requested_by: str) -> int:
+    """Remember a "waiting for the document" message, so an upload in its thread proves the step."""
+    import json
+
+    return int(call(conn, "open_upload_request", channel=channel, thread_ts=thread_ts, case_ref=case_ref, step=step,
+                    document_kind=document_kind, intent=json.dumps(intent, default=str),
+                    requested_by=requested_by))
+
+
+def take_upload_request(conn: Connection, *, request_id: int, file_id: str) -> bool:
+    """True if `file_id` is the file that proves the request's step (the first upload wins)."""
+    return bool(call(conn, "take_upload_request", id=request_id, file_id=file_id))

@@ -17,6 +17,7 @@ from bot.listeners.payments import PROOF_KINDS, kind_of, record
 from bot.listeners.workflows import advance, start, subpoena_step
 from bot.middleware import require, services_of
 from bot.service import Duplicate, check_file, ingest, meta_of, once, tell, value
+from dragonfly import rpc
 from dragonfly.errors import DomainError, InvalidInput
 
 STORING = (
@@ -329,9 +330,7 @@ def register(app: App) -> None:
                     text=f":no_entry: {e.message}. {e.hint} Nothing was recorded.",
                 )
                 return
-            if not reads.take_upload_request(
-                conn=conn, request_id=request.id, file_id=str(file["id"])
-            ):
+            if not rpc.take_upload_request(conn, request_id=request.id, file_id=str(file["id"])):
                 tell(
                     conn,
                     user=user,
