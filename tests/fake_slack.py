@@ -6,7 +6,6 @@ Point `SLACK_API_URL` at `fake.api_url` (it ends with '/api/').
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import threading
@@ -14,7 +13,9 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
+
+from dragonfly.cli.local_slack import web_api_params
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -126,21 +127,10 @@ class FakeSlack:
                     fake.uploads[path.split("/")[2]] = raw
                     self._send(200, b"OK", "text/plain")
                     return
-                ctype = self.headers.get("Content-Type", "")
-                if "application/json" in ctype:
-                    params = json.loads(raw or b"{}")
-                elif "multipart/form-data" in ctype:
-                    params = {"_multipart_bytes": len(raw)}
-                else:
-                    params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                self._api(path, params)
+                self._api(path, web_api_params(self.headers.get("Content-Type", ""), raw))
 
             def _api(self, path: str, params: dict[str, Any]) -> None:
                 method = path.removeprefix("/api/")
-                for key in ("blocks", "view", "attachments", "files"):
-                    if isinstance(params.get(key), str):
-                        with contextlib.suppress(ValueError):
-                            params[key] = json.loads(params[key])
                 with fake._lock:
                     fake.calls.append(Call(method, params, dict(self.headers)))
                     queue = fake.failures.get(method)

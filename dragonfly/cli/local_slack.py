@@ -26,6 +26,23 @@ def _text(obj: Any) -> str:
     return str(obj or "")
 
 
+def web_api_params(content_type: str, raw: bytes) -> dict[str, Any]:
+    """The arguments of a Web API call as slack_sdk sends them: JSON, or a form whose `blocks`,
+    `view`, `attachments` and `files` fields are JSON text. Multipart bodies (file uploads) are
+    only counted."""
+    if "json" in content_type:
+        params: dict[str, Any] = json.loads(raw or b"{}")
+    elif "multipart" in content_type:
+        return {"_multipart_bytes": len(raw)}
+    else:
+        params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+    for key in ("blocks", "view", "attachments", "files"):
+        if isinstance(params.get(key), str):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(params[key])
+    return params
+
+
 def render_blocks(blocks: list[dict[str, Any]]) -> list[str]:
     """Block Kit as plain lines: sections, fields, context, buttons, inputs."""
     lines: list[str] = []
@@ -144,17 +161,7 @@ class LocalSlack:
                         local.print("  " + line)
                     self._send(200, b"ok", "text/plain")
                     return
-                ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype:
-                    params = json.loads(raw or b"{}")
-                elif "multipart" in ctype:
-                    params = {}
-                else:
-                    params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                for key in ("blocks", "view", "files"):
-                    if isinstance(params.get(key), str):
-                        with contextlib.suppress(ValueError):
-                            params[key] = json.loads(params[key])
+                params = web_api_params(self.headers.get("Content-Type", ""), raw)
                 answer = local.answer(path.removeprefix("/api/"), params)
                 self._send(200, json.dumps(answer).encode())
 
