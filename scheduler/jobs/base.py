@@ -15,6 +15,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -179,7 +180,21 @@ def context(text_: str) -> dict[str, Any]:
 
 
 def money(value: Any) -> str:
-    return f"${float(value or 0):,.2f}"
+    return f"${Decimal(value or 0):,.2f}"  # exact: never through a float
 
 
 MAX_BLOCKS = 50
+
+
+def owner_mention(owner: str | None) -> str:
+    return f"<@{owner}>" if owner else "(unassigned)"
+
+
+def case_list(title: str, lines: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A header and one line per case (case ref, text), each with its Open button, capped to
+    Slack's block limit with an "...and N more" line."""
+    room = MAX_BLOCKS - 2
+    blocks = [header(title)] + [section(text_, case_ref=ref) for ref, text_ in lines[:room]]
+    if len(lines) > room:
+        blocks.append(context(f"…and {len(lines) - room} more."))
+    return blocks

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from scheduler import periods
-from scheduler.jobs.base import MAX_BLOCKS, Context, Message, context, header, section
+from scheduler.jobs.base import Context, Message, case_list, owner_mention
 
 NAME = "documents_missing"
 PERIOD = periods.WEEKLY
@@ -18,17 +18,17 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     rows = list(conn.execute(text("SELECT * FROM documents_missing()")))
     if not rows:
         return [], {"cases": 0}
-    blocks: list[dict[str, Any]] = [header(f"Steps without their document: {len(rows)} cases")]
-    for r in rows[: MAX_BLOCKS - 2]:
-        owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
-        blocks.append(
-            section(
-                f"*{r.case_ref}* {r.steps} step(s) since {periods.local(r.first_at, ctx.tz):%Y-%m-%d} · owner {owner}",
-                case_ref=r.case_ref,
+    blocks = case_list(
+        f"Steps without their document: {len(rows)} cases",
+        [
+            (
+                r.case_ref,
+                f"*{r.case_ref}* {r.steps} step(s) since {periods.local(r.first_at, ctx.tz):%Y-%m-%d}"
+                f" · owner {owner_mention(r.owner)}",
             )
-        )
-    if len(rows) > MAX_BLOCKS - 2:
-        blocks.append(context(f"…and {len(rows) - (MAX_BLOCKS - 2)} more."))
+            for r in rows
+        ],
+    )
     msg = Message(
         recipient="ops",
         method="chat.postMessage",

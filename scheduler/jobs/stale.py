@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from scheduler import periods
-from scheduler.jobs.base import MAX_BLOCKS, Context, Message, context, header, section
+from scheduler.jobs.base import Context, Message, case_list, owner_mention
 
 NAME = "stale"
 PERIOD = periods.DAILY
@@ -23,17 +23,13 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     rows = select_stale(conn, now=ctx.now)
     if not rows:
         return [], {"cases": 0}
-    blocks: list[dict[str, Any]] = [header(f"Stale Tier 3 cases: {len(rows)} more than 7 days in one stage")]
-    for r in rows[: MAX_BLOCKS - 2]:
-        owner = f"<@{r.owner}>" if r.owner else "(unassigned)"
-        blocks.append(
-            section(
-                f"*{r.case_ref}* {r.stage} for {r.dwell_days} days · owner {owner}",
-                case_ref=r.case_ref,
-            )
-        )
-    if len(rows) > MAX_BLOCKS - 2:
-        blocks.append(context(f"…and {len(rows) - (MAX_BLOCKS - 2)} more."))
+    blocks = case_list(
+        f"Stale Tier 3 cases: {len(rows)} more than 7 days in one stage",
+        [
+            (r.case_ref, f"*{r.case_ref}* {r.stage} for {r.dwell_days} days · owner {owner_mention(r.owner)}")
+            for r in rows
+        ],
+    )
     channel = ctx.services.settings.dragonfly_ops_channel
     msg = Message(
         recipient="ops",
