@@ -18,10 +18,9 @@ from rich.progress import (
 from rich.table import Table
 
 from dragonfly import importer, rules
-from dragonfly.cli.common import actor, console, err_console, fail, services
-from dragonfly.errors import DomainError
+from dragonfly.cli.common import actor, command_app, console, err_console, fail, services
 
-app = typer.Typer(
+app = command_app(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
     no_args_is_help=True,
 )
@@ -175,8 +174,6 @@ def judgments(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 2 if exc.code == "DF008" else 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -213,8 +210,6 @@ def plaintiffs(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 1) from None
     finally:
         s.close()
     _render(report, errors)
