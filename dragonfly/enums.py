@@ -79,6 +79,8 @@ class DocumentKind(StrEnum):
     search_report = "search_report"
     correspondence = "correspondence"
     other = "other"
+    # A paper Dragonfly filled in (dragonfly/papers): stored, never proof of a step.
+    draft = "draft"
 
 
 class PaymentKind(StrEnum):
@@ -129,6 +131,7 @@ class EventKind(StrEnum):
     asset_recorded = "asset_recorded"
     flag_set = "flag_set"
     deadline_warning = "deadline_warning"
+    address_set = "address_set"
 
 
 # Python enum -> SQL enum type name, for the parity check.
