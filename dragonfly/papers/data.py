@@ -25,9 +25,7 @@ def _how(case_ref: str, role: str, example: str) -> str:
 
 def _debtor_address(f: CaseFacts, missing: list[tuple[str, str]]) -> None:
     if not f.party("debtor"):
-        missing.append(
-            ("the debtor's address", _how(f.case.case_ref, "debtor", "12 Main St; Brooklyn, NY 11201."))
-        )
+        missing.append(("the debtor's address", _how(f.case.case_ref, "debtor", "12 Main St; Brooklyn, NY 11201.")))
 
 
 def _one(
@@ -106,7 +104,9 @@ def _officer(f: CaseFacts, recipient: str | None, missing: list[tuple[str, str]]
         return on_file[0]
     if not name and len(on_file) > 1:
         names = ", ".join(p.name for p in on_file)
-        missing.append((f"one officer (on file: {names})", f"Name the officer after the paper, e.g. {on_file[0].name}."))
+        missing.append(
+            (f"one officer (on file: {names})", f"Name the officer after the paper, e.g. {on_file[0].name}.")
+        )
         return Party("")
     if not name:
         missing.append(
@@ -118,7 +118,9 @@ def _officer(f: CaseFacts, recipient: str | None, missing: list[tuple[str, str]]
         )
         return Party("")
     if need_address:
-        missing.append((f'the address of the officer "{name}"', _how(ref, "officer", f"{name}; 1 Centre St; New York, NY 10007.")))
+        missing.append(
+            (f'the address of the officer "{name}"', _how(ref, "officer", f"{name}; 1 Centre St; New York, NY 10007."))
+        )
     return Party(name)
 
 

@@ -16,7 +16,9 @@ DEMO_TODAY = date(2024, 7, 1)
 
 def _address(n: int, role: str, name: str, address: str) -> CaseAddress:
     at = datetime(2024, 6, 3, 14, 0, tzinfo=UTC)
-    return CaseAddress(address_id=n, case_ref="DF-1001", role=role, name=name, address=address, set_by="demo", set_at=at)
+    return CaseAddress(
+        address_id=n, case_ref="DF-1001", role=role, name=name, address=address, set_by="demo", set_at=at
+    )
 
 
 def demo_facts(today: date = DEMO_TODAY) -> CaseFacts:

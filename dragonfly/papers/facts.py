@@ -113,9 +113,7 @@ def load(*, session: Session, case_ref: str) -> CaseFacts:
     seg = current[-1] if current else segments[-1]
     per_diem = (case.unpaid_principal * seg.rate / 365).quantize(CENT, rounding=ROUND_HALF_UP)
     addresses = list(
-        session.exec(
-            select(CaseAddress).where(CaseAddress.case_ref == ref).order_by(col(CaseAddress.address_id))
-        )
+        session.exec(select(CaseAddress).where(CaseAddress.case_ref == ref).order_by(col(CaseAddress.address_id)))
     )
     officers = [
         a.recipient

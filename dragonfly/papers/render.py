@@ -49,7 +49,7 @@ def render(folder: Path, paper: Paper, context: dict[str, object]) -> bytes:
     if unknown:
         raise InvalidInput(
             f"The {paper.name} template ({paper.template}) uses unknown field(s): {', '.join(unknown)}",
-            f"Fix the template; `dragonfly papers check` lists the fields each paper has.",
+            "Fix the template; `dragonfly papers check` lists the fields each paper has.",
         )
     try:
         tpl.render(context, _env(), autoescape=True)

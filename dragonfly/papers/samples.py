@@ -42,6 +42,10 @@ AMOUNTS = [
     "Unpaid costs: {{ unpaid_costs }}",
     "Balance due on {{ today }}: {{ balance }}",
 ]
+RE_LINE = (
+    "Re: {{ plaintiff }} v. {{ debtor }}, {{ court }}, {{ county }} County, Index No. {{ index_number }} "
+    "(our ref. {{ case_ref }})"
+)
 SIGNATURE = [
     "Dated: {{ today }}",
     "______________________________",
@@ -91,12 +95,22 @@ TEMPLATES: dict[str, list[Block]] = {
         ("p", JUDGMENT),
         ("amounts", ""),
         ("h", "Exemption claim form 1 of 2 (sample)"),
-        ("p", "Judgment debtor: {{ debtor }}   ·   Account held at: {{ garnishee }}   ·   Index No. {{ index_number }}"),
+        (
+            "p",
+            "Judgment debtor: {{ debtor }}   ·   Account held at: {{ garnishee }}   ·   Index No. {{ index_number }}",
+        ),
         ("p", "I state that money in the account is protected because (describe the source): ______________________"),
         ("p", "Signature of the judgment debtor: ______________________   Date: __________"),
         ("h", "Exemption claim form 2 of 2 (sample)"),
-        ("p", "Judgment debtor: {{ debtor }}   ·   Account held at: {{ garnishee }}   ·   Index No. {{ index_number }}"),
-        ("p", "Second copy, for the attorney for the judgment creditor. Reason the money is protected: ______________________"),
+        (
+            "p",
+            "Judgment debtor: {{ debtor }}   ·   Account held at: {{ garnishee }}   ·   Index No. {{ index_number }}",
+        ),
+        (
+            "p",
+            "Second copy, for the attorney for the judgment creditor. "
+            "Reason the money is protected: ______________________",
+        ),
         ("p", "Signature of the judgment debtor: ______________________   Date: __________"),
         ("signature", ""),
     ],
@@ -138,7 +152,7 @@ TEMPLATES: dict[str, list[Block]] = {
         ("title", "Transmittal Letter (sample)"),
         ("p", "{{ today }}"),
         ("p", "{{ officer }}\n{{ officer_address }}"),
-        ("p", "Re: {{ plaintiff }} v. {{ debtor }}, {{ court }}, {{ county }} County, Index No. {{ index_number }} (our ref. {{ case_ref }})"),
+        ("p", RE_LINE),
         (
             "p",
             "Sample wording: we enclose the execution in this matter for enforcement. The judgment was entered "
@@ -158,7 +172,7 @@ TEMPLATES: dict[str, list[Block]] = {
         ("p", "{{ today }}"),
         ("p", "{{ addressee }}\n{{ debtor_address }}"),
         ("if-attention", ""),
-        ("p", "Re: {{ plaintiff }} v. {{ debtor }}, {{ court }}, {{ county }} County, Index No. {{ index_number }} (our ref. {{ case_ref }})"),
+        ("p", RE_LINE),
         ("p", "Sample wording: as requested, this is the amount needed to pay the judgment in full as of {{ today }}."),
         ("p", JUDGMENT),
         ("amounts", ""),

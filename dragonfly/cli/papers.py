@@ -1,0 +1,108 @@
+"""`dragonfly papers ...`: draft a paper from a case, check the templates, record addresses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlmodel import Session
+
+from dragonfly import rpc
+from dragonfly.cli.common import actor, console, domain_fail, fail, services
+from dragonfly.errors import DomainError
+from dragonfly.papers import PAPERS
+
+app = typer.Typer(
+    help="Enforcement papers drafted from a case. Example: dragonfly papers draft DF-1042 payoff --out payoff.docx",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_command() -> None:
+    """The papers Dragonfly drafts and what [recipient] names for each (example: dragonfly papers list)."""
+    table = Table("paper", "what", "recipient", "template")
+    for p in PAPERS.values():
+        table.add_row(p.name, p.title, p.recipient, p.template)
+    console.print(table)
+
+
+@app.command("draft")
+def draft_command(
+    case_ref: str = typer.Argument(..., help="e.g. DF-1042"),
+    paper: str = typer.Argument(..., help=f"one of: {', '.join(PAPERS)}"),
+    recipient: str = typer.Argument(None, help="garnishee, marshal/sheriff or attention line (see `papers list`)"),
+    out: Path = typer.Option(..., "--out", help="where to write the .docx"),
+    file_on_case: bool = typer.Option(False, "--file", help="also file the draft on the case (kind draft)"),
+) -> None:
+    """Fill a paper from the case (example: dragonfly papers draft DF-1042 income-execution --out ie.docx)."""
+    from dragonfly.papers.draft import draft, file_draft
+
+    s = services()
+    try:
+        if file_on_case:
+            drafted, recorded = file_draft(
+                s, case_ref=case_ref, paper_name=paper, recipient=recipient, actor=actor(), source="cli"
+            )
+            note = (
+                f"; filed on {drafted.case_ref} as draft document #{recorded.document_id}"
+                f" (sha256 {recorded.sha256[:12]})"
+            )
+        else:
+            with Session(s.engine) as session:
+                drafted = draft(
+                    session=session, settings=s.settings, case_ref=case_ref, paper_name=paper, recipient=recipient
+                )
+            note = ""
+    except DomainError as exc:
+        raise domain_fail(exc) from None
+    out.write_bytes(drafted.content)
+    console.print(f"{drafted.paper.title} for {drafted.case_ref} written to {out} ({len(drafted.content)} bytes){note}")
+
+
+@app.command("check")
+def check_command(
+    templates: Path = typer.Option(
+        None, "--templates", help="folder to check (default: DRAGONFLY_TEMPLATES or the samples)"
+    ),
+) -> None:
+    """Render every template against a demo case; exit 1 on an unknown field (example: dragonfly papers check)."""
+    from dragonfly.papers.render import check, templates_dir
+    from dragonfly.settings import Settings
+
+    folder = templates or templates_dir(Settings())
+    results = check(folder)
+    for r in results:
+        if r.ok:
+            console.print(f"ok      {r.paper:<20} {folder / r.template}")
+        else:
+            console.print(f"[red]FAILED[/red]  {r.paper:<20} {r.problem}")
+    if not all(r.ok for r in results):
+        raise fail(f"{sum(not r.ok for r in results)} template(s) failed in {folder}")
+    console.print(f"All {len(results)} templates in {folder} fill from the demo case.")
+
+
+@app.command("address")
+def address_command(
+    case_ref: str = typer.Argument(..., help="e.g. DF-1042"),
+    role: str = typer.Argument(..., help="debtor, garnishee, employer or officer"),
+    text: str = typer.Argument(..., help="'<name>; <street>; <city, NY ZIP>' (the debtor: the address only)"),
+) -> None:
+    """Record an address on a case.
+
+    Example: dragonfly papers address DF-1042 employer "Acme Inc; 5 Main St; Albany, NY 12207"
+    """
+    from dragonfly.papers.addresses import set_case_address, split_typed
+
+    s = services()
+    try:
+        name, address = split_typed(role, text)
+        with rpc.transaction(s.engine) as conn:
+            r = set_case_address(
+                conn, case_ref=case_ref, role=role.lower(), address=address, name=name, actor=actor(), source="cli"
+            )
+    except DomainError as exc:
+        raise domain_fail(exc) from None
+    what = "recorded" if r["changed"] else "unchanged"
+    console.print(f"{r['case_ref']}: {r['role']} {r['name']}, {r['address'].replace(chr(10), ', ')} ({what})")
