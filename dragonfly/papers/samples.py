@@ -162,7 +162,8 @@ TEMPLATES: dict[str, list[Block]] = {
         ("amounts", ""),
         (
             "p",
-            "Interest continues at {{ interest_rate }} a year ({{ per_diem }} a day). Please send your docket "
+            "Interest continues at {{ interest_rate }} a year ({{ per_diem }} a day; basis: {{ interest_basis }}). "
+            "Please send your docket "
             "number and any levy notice to the undersigned, quoting our reference {{ case_ref }}.",
         ),
         ("signature", ""),
