@@ -169,7 +169,11 @@ def test_refusals_name_every_missing_fact(services: Services, make_case: Any, en
 def test_two_garnishees_need_a_name(services: Services, paid_case: str, engine: Any) -> None:
     with rpc.transaction(engine) as conn:
         set_case_address(
-            conn, case_ref=paid_case, role="garnishee", name="Second Bank", address="1 Wall St; New York, NY 10005",
+            conn,
+            case_ref=paid_case,
+            role="garnishee",
+            name="Second Bank",
+            address="1 Wall St; New York, NY 10005",
             actor="cli:test",
         )
     with pytest.raises(PaperRefused, match="one garnishee .on file: First Example Bank, Second Bank"):
@@ -178,8 +182,9 @@ def test_two_garnishees_need_a_name(services: Services, paid_case: str, engine: 
 
 
 def test_draft_is_stored_through_the_gate_and_never_proof(services: Services, paid_case: str, engine: Any) -> None:
-    d, recorded = file_draft(services, case_ref=paid_case, paper_name="property-execution", recipient=None,
-                             actor="U0OFFICER")
+    d, recorded = file_draft(
+        services, case_ref=paid_case, paper_name="property-execution", recipient=None, actor="U0OFFICER"
+    )
     with engine.connect() as conn:
         doc = conn.execute(
             text("SELECT * FROM v_enforcement_documents WHERE document_id = :i"), {"i": recorded.document_id}
@@ -204,8 +209,13 @@ def test_draft_is_stored_through_the_gate_and_never_proof(services: Services, pa
     with pytest.raises(errors.DocumentRequired, match="not proof"):
         with rpc.transaction(engine) as conn:
             rpc.record_enforcement_payment(
-                conn, case_ref=paid_case, amount=Decimal("5.00"), kind="direct", idempotency_key="draft-proof",
-                actor="U0OFFICER", document_id=recorded.document_id,
+                conn,
+                case_ref=paid_case,
+                amount=Decimal("5.00"),
+                kind="direct",
+                idempotency_key="draft-proof",
+                actor="U0OFFICER",
+                document_id=recorded.document_id,
             )
     assert count_rows(engine) == before
 
@@ -220,10 +230,16 @@ def test_addresses_are_case_facts(engine: Any, make_case: Any) -> None:
     assert not again["changed"] and moved["replaced"] == "1 A St\nAlbany, NY 12207"
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT role, address FROM v_case_addresses WHERE case_ref = :r"), {"r": ref}).all()
-        summaries = conn.execute(
-            text("SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r AND kind = 'address_set' ORDER BY seq"),
-            {"r": ref},
-        ).scalars().all()
+        summaries = (
+            conn.execute(
+                text(
+                    "SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r AND kind = 'address_set' ORDER BY seq"
+                ),
+                {"r": ref},
+            )
+            .scalars()
+            .all()
+        )
     assert rows == [("debtor", "9 B Ave\nTroy, NY 12180")]
     assert summaries == [
         "Address (debtor) Sam Example: 1 A St, Albany, NY 12207",

@@ -41,5 +41,6 @@ def test_required_members() -> None:
         "garnishment",
         "marshal",
     } == {k.value for k in ActionKind}
-    assert len(DocumentKind) == 12
+    # The 12 kinds of DOMAIN.md, plus `draft` (issue 17: papers Dragonfly drafts, never proof).
+    assert len(DocumentKind) == 13 and DocumentKind.draft == "draft"
     assert {"stage_changed", "payment_recorded", "tier_changed"} <= {k.value for k in EventKind}
