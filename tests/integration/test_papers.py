@@ -201,22 +201,23 @@ def test_draft_is_stored_through_the_gate_and_never_proof(services: Services, pa
     assert event.kind == "document_attached" and event.document_id == recorded.document_id
     before = count_rows(engine)
     # The levy's first step needs the execution: the draft of it is refused as proof.
-    with pytest.raises(errors.DocumentRequired, match="is a draft Dragonfly made, not proof"):
-        with rpc.transaction(engine) as conn:
-            rpc.queue_enforcement_action(
-                conn, case_ref=paid_case, kind="levy", actor="U0OFFICER", document_id=recorded.document_id
-            )
-    with pytest.raises(errors.DocumentRequired, match="not proof"):
-        with rpc.transaction(engine) as conn:
-            rpc.record_enforcement_payment(
-                conn,
-                case_ref=paid_case,
-                amount=Decimal("5.00"),
-                kind="direct",
-                idempotency_key="draft-proof",
-                actor="U0OFFICER",
-                document_id=recorded.document_id,
-            )
+    with (
+        pytest.raises(errors.DocumentRequired, match="is a draft Dragonfly made, not proof"),
+        rpc.transaction(engine) as conn,
+    ):
+        rpc.queue_enforcement_action(
+            conn, case_ref=paid_case, kind="levy", actor="U0OFFICER", document_id=recorded.document_id
+        )
+    with pytest.raises(errors.DocumentRequired, match="not proof"), rpc.transaction(engine) as conn:
+        rpc.record_enforcement_payment(
+            conn,
+            case_ref=paid_case,
+            amount=Decimal("5.00"),
+            kind="direct",
+            idempotency_key="draft-proof",
+            actor="U0OFFICER",
+            document_id=recorded.document_id,
+        )
     assert count_rows(engine) == before
 
 
@@ -233,7 +234,8 @@ def test_addresses_are_case_facts(engine: Any, make_case: Any) -> None:
         summaries = (
             conn.execute(
                 text(
-                    "SELECT summary FROM v_enforcement_timeline WHERE case_ref = :r AND kind = 'address_set' ORDER BY seq"
+                    "SELECT summary FROM v_enforcement_timeline"
+                    " WHERE case_ref = :r AND kind = 'address_set' ORDER BY seq"
                 ),
                 {"r": ref},
             )
@@ -252,7 +254,6 @@ def test_addresses_are_case_facts(engine: Any, make_case: Any) -> None:
         ("landlord", "X", "5 Main St; Albany, NY 12207", "address role"),
         ("garnishee", "Bank", " ; ", "address for the garnishee is required"),
     ):
-        with pytest.raises(errors.DomainError, match=match):
-            with rpc.transaction(engine) as conn:
-                set_case_address(conn, case_ref=ref, role=role, name=name, address=address, actor="U1")
+        with pytest.raises(errors.DomainError, match=match), rpc.transaction(engine) as conn:
+            set_case_address(conn, case_ref=ref, role=role, name=name, address=address, actor="U1")
     assert count_rows(engine) == before
