@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from dragonfly.views import (
     ActionView,
     AppUser,
+    CaseAddress,
     CaseView,
     DocumentView,
     OpenBlocker,
@@ -64,6 +65,12 @@ def documents(*, session: Session, case_ref: str) -> list[DocumentView]:
             select(DocumentView).where(DocumentView.case_ref == case_ref).order_by(col(DocumentView.document_id))
         )
     )
+
+
+def addresses(*, session: Session, case_ref: str) -> list[CaseAddress]:
+    """A case's current debtor, garnishee, employer and officer addresses."""
+    stmt = select(CaseAddress).where(CaseAddress.case_ref == case_ref)
+    return list(session.exec(stmt.order_by(col(CaseAddress.role), col(CaseAddress.address_id))))
 
 
 def payments(*, session: Session, case_ref: str) -> list[PaymentView]:

@@ -83,6 +83,27 @@ def check_command(
     console.print(f"All {len(results)} templates in {folder} fill from the demo case.")
 
 
+@app.command("demo")
+def demo_command(
+    paper: str = typer.Argument(..., help=f"one of: {', '.join(PAPERS)}"),
+    out: Path = typer.Option(..., "--out", help="where to write the .docx"),
+    templates: Path = typer.Option(None, "--templates", help="folder (default: DRAGONFLY_TEMPLATES or the samples)"),
+) -> None:
+    """Fill a paper from the made-up demo case, no database (example: dragonfly papers demo payoff --out p.docx)."""
+    from dragonfly.papers import paper as find
+    from dragonfly.papers.demo import demo_facts
+    from dragonfly.papers.render import render, templates_dir
+    from dragonfly.settings import Settings
+
+    try:
+        p = find(paper)
+        content = render(templates or templates_dir(Settings()), p, p.data(demo_facts(), None))
+    except DomainError as exc:
+        raise domain_fail(exc) from None
+    out.write_bytes(content)
+    console.print(f"{p.title} for the demo case written to {out} ({len(content)} bytes)")
+
+
 @app.command("address")
 def address_command(
     case_ref: str = typer.Argument(..., help="e.g. DF-1042"),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 SAMPLE_BANNER = (
@@ -189,11 +190,17 @@ TEMPLATES: dict[str, list[Block]] = {
 }
 
 
-def _paragraph(doc: Document, text: str, *, bold: bool = False, size: int | None = None) -> None:
-    run = doc.add_paragraph().add_run(text)  # one run per field line keeps each {{ tag }} intact
+def _paragraph(
+    doc: Document, text: str, *, bold: bool = False, size: int | None = None, centered: bool = False
+) -> None:
+    paragraph = doc.add_paragraph()
+    run = paragraph.add_run(text)  # one run per field line keeps each {{ tag }} intact
     run.bold = bold
     if size:
         run.font.size = Pt(size)
+    if centered:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_after = Pt(2)
 
 
 def build(name: str, blocks: Sequence[Block]) -> Document:
@@ -216,7 +223,7 @@ def build(name: str, blocks: Sequence[Block]) -> Document:
             doc.add_heading(text, level=2)
         elif style == "caption":
             for line in CAPTION:
-                _paragraph(doc, line)
+                _paragraph(doc, line, centered=True)
         elif style == "amounts":
             for line in AMOUNTS:
                 _paragraph(doc, line, bold=line.startswith("Balance"))

@@ -257,3 +257,35 @@ def test_addresses_are_case_facts(engine: Any, make_case: Any) -> None:
         with pytest.raises(errors.DomainError, match=match), rpc.transaction(engine) as conn:
             set_case_address(conn, case_ref=ref, role=role, name=name, address=address, actor="U1")
     assert count_rows(engine) == before
+
+
+def test_cli_address_draft_and_case_show(db_url: str, tmp_path: Any, make_case: Any, engine: Any) -> None:
+    from typer.testing import CliRunner
+
+    from dragonfly.cli import app
+
+    env = {
+        "DATABASE_URL": db_url,
+        "STORAGE_URL": f"file://{tmp_path / 'docs'}",
+        "DRAGONFLY_HOME": str(tmp_path / "home"),
+        "DRAGONFLY_OPERATOR": "tester",
+    }
+    ref = make_case(index_number="777/24")
+
+    def cli(*args: str) -> Any:
+        return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+    refused = cli("papers", "draft", ref, "payoff", "--out", str(tmp_path / "p.docx"))
+    assert refused.exit_code == 1 and "debtor's address" in refused.output and not (tmp_path / "p.docx").exists()
+    r = cli("papers", "address", ref, "debtor", "40 Elm St; Buffalo, NY 14201")
+    assert r.exit_code == 0 and "recorded" in r.output
+    r = cli("papers", "draft", ref, "payoff", "--out", str(tmp_path / "p.docx"), "--file")
+    assert r.exit_code == 0 and "filed on" in r.output, r.output
+    assert "Index No. 777/24" in docx_text((tmp_path / "p.docx").read_bytes())
+    shown = cli("case", "show", ref)
+    assert "Address (debtor)" in shown.output and "40 Elm St, Buffalo, NY 14201" in shown.output
+    with engine.connect() as conn:
+        who = conn.execute(
+            text("SELECT uploaded_by FROM v_enforcement_documents WHERE case_ref = :r AND kind = 'draft'"), {"r": ref}
+        ).scalar_one()
+    assert who == "cli:tester"

@@ -74,3 +74,11 @@ def test_values_are_escaped_for_word(tmp_path: Path) -> None:
     context = p.data(facts, "Smith & Sons <legal>")
     doc = Document(io.BytesIO(render(BUNDLED, p, context)))
     assert "Attention: Smith & Sons <legal>" in [x.text for x in doc.paragraphs]
+
+
+def test_demo_command_writes_a_paper(tmp_path: Path) -> None:
+    out = CliRunner().invoke(app, ["papers", "demo", "transmittal", "--out", str(tmp_path / "t.docx")])
+    assert out.exit_code == 0, out.output
+    assert "Marshal Pat Demo" in "\n".join(p.text for p in Document(str(tmp_path / "t.docx")).paragraphs)
+    bad = CliRunner().invoke(app, ["papers", "demo", "summons", "--out", str(tmp_path / "x.docx")])
+    assert bad.exit_code == 1 and "is not a paper" in bad.output and not (tmp_path / "x.docx").exists()
