@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
@@ -191,7 +192,7 @@ TEMPLATES: dict[str, list[Block]] = {
 
 
 def _paragraph(
-    doc: Document, text: str, *, bold: bool = False, size: int | None = None, centered: bool = False
+    doc: WordDocument, text: str, *, bold: bool = False, size: int | None = None, centered: bool = False
 ) -> None:
     paragraph = doc.add_paragraph()
     run = paragraph.add_run(text)  # one run per field line keeps each {{ tag }} intact
@@ -203,7 +204,7 @@ def _paragraph(
         paragraph.paragraph_format.space_after = Pt(2)
 
 
-def build(name: str, blocks: Sequence[Block]) -> Document:
+def build(name: str, blocks: Sequence[Block]) -> WordDocument:
     """One sample template as a python-docx Document."""
     doc = Document()
     header = doc.sections[0].header.paragraphs[0]

@@ -289,3 +289,39 @@ def test_cli_address_draft_and_case_show(db_url: str, tmp_path: Any, make_case: 
             text("SELECT uploaded_by FROM v_enforcement_documents WHERE case_ref = :r AND kind = 'draft'"), {"r": ref}
         ).scalar_one()
     assert who == "cli:tester"
+
+
+def test_the_app_role_can_record_addresses_and_file_drafts(services: Services, paid_case: str, db_url: str) -> None:
+    """Production connects as a member of dragonfly_app: views, sanctioned functions, nothing else."""
+    from sqlalchemy import event
+
+    from dragonfly import db
+
+    app_engine = db.make_engine(db_url)
+
+    @event.listens_for(app_engine, "connect")
+    def as_app(dbapi_conn: Any, _: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET ROLE dragonfly_app")
+        dbapi_conn.commit()
+
+    app_services = Services(settings=services.settings, database_url=db_url, engine=app_engine)
+    try:
+        with rpc.transaction(app_engine) as conn:
+            assert conn.execute(text("SELECT current_user")).scalar_one() == "dragonfly_app"
+            set_case_address(
+                conn,
+                case_ref=paid_case,
+                role="employer",
+                name="New Employer Inc",
+                address="2 Elm St; Utica, NY 13501",
+                actor="U0OFFICER",
+            )
+        d, recorded = file_draft(
+            app_services, case_ref=paid_case, paper_name="income-execution", recipient=None, actor="U0OFFICER"
+        )
+        assert "New Employer Inc, 2 Elm St, Utica, NY 13501" in docx_text(d.content)
+        with app_engine.connect() as conn, pytest.raises(Exception, match="permission denied"):
+            conn.execute(text("SELECT * FROM case_addresses")).all()
+    finally:
+        app_engine.dispose()
