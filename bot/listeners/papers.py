@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import re
 from typing import Any
 
@@ -74,6 +75,15 @@ def _claim(key: str) -> Any:
     return before
 
 
+def reply_for(d: Drafted, document_id: int) -> str:
+    digest = hashlib.sha256(d.content).hexdigest()[:12]
+    return (
+        f":page_facing_up: Drafted the {d.paper.title} for {d.case_ref}: draft document "
+        f"#{document_id} (sha256 {digest}). I am posting it here. Review, sign and serve it, then "
+        "upload the served copy as proof: a draft is never accepted as proof of a step."
+    )
+
+
 def draft_and_post(
     context: BoltContext,
     *,
@@ -84,13 +94,17 @@ def draft_and_post(
     recipient: str | None,
     channel: str | None,
     thread_ts: str | None,
+    notify: bool = False,
 ) -> str:
-    """File the draft on the case and queue its post; the reply for the person who asked."""
+    """File the draft on the case and queue its post (and, with `notify`, the reply to the person)
+    in the transaction that claims `key`; returns the reply."""
     services = services_of(context)
 
     def after(conn: Connection, d: Drafted, document_id: int) -> None:
         thread = thread_ts or open_thread(conn, channel=channel, case_ref=d.case_ref)
         post_draft(conn, d, document_id, user=user, channel=channel, thread_ts=thread)
+        if notify:
+            tell(conn, user=user, channel=channel, text=reply_for(d, document_id), thread_ts=thread)
 
     drafted, recorded = file_draft(
         services,
@@ -101,11 +115,7 @@ def draft_and_post(
         before=_claim(key),
         after=after,
     )
-    return (
-        f":page_facing_up: Drafted the {drafted.paper.title} for {drafted.case_ref}: draft document "
-        f"#{recorded.document_id} (sha256 {recorded.sha256[:12]}). I am posting it here. Review, sign and "
-        "serve it, then upload the served copy as proof: a draft is never accepted as proof of a step."
-    )
+    return reply_for(drafted, recorded.document_id)
 
 
 def register(app: App) -> None:
@@ -144,7 +154,7 @@ def register(app: App) -> None:
         message = body.get("message") or {}
         thread = message.get("thread_ts") or message.get("ts")
         with contextlib.suppress(Duplicate):
-            reply = draft_and_post(
+            draft_and_post(
                 context,
                 user=user,
                 key=f"action:{action['action_ts']}",
@@ -153,9 +163,8 @@ def register(app: App) -> None:
                 recipient=recipient or None,
                 channel=channel,
                 thread_ts=thread,
+                notify=True,
             )
-            with rpc.transaction(services_of(context).engine) as conn:
-                tell(conn, user=user, channel=channel, text=reply, thread_ts=thread)
 
     @subcommand(app, "address")
     def address_command(ack: Any, body: dict[str, Any], context: BoltContext) -> None:

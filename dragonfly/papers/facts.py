@@ -109,6 +109,8 @@ def load(*, session: Session, case_ref: str) -> CaseFacts:
             select(InterestSegment).where(InterestSegment.case_ref == ref).order_by(col(InterestSegment.from_date))
         )
     )
+    if not segments:  # every judgment gets its rate segments when it is created (CPLR 5004)
+        raise PaperRefused(f"{ref} has no interest rate on file", "Ask an admin to run `dragonfly doctor`.")
     current = [s for s in segments if s.from_date <= today and (s.to_date is None or s.to_date > today)]
     seg = current[-1] if current else segments[-1]
     per_diem = (case.unpaid_principal * seg.rate / 365).quantize(CENT, rounding=ROUND_HALF_UP)

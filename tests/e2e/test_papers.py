@@ -96,3 +96,8 @@ def test_draft_button_on_the_waiting_message_posts_in_its_thread(bot: Bot, case_
     assert "To: Marshal Robin Roe, 1 Centre St, New York, NY 10007" in body
     told = [r["payload"] for r in bot.outbox("chat.postEphemeral") if "Drafted" in r["payload"]["text"]]
     assert told and told[-1]["thread_ts"] == thread and f"#{doc['document_id']}" in told[-1]["text"]
+
+    # A typed draft goes to the same thread while the step still waits for its document.
+    say(bot, f"draft {case_ref} transmittal")
+    assert bot.outbox("files_upload_v2")[-1]["payload"]["thread_ts"] == thread
+    assert len(drafts(bot, case_ref)) == 2
