@@ -69,6 +69,24 @@ class AppendOnly(DomainError):
     code = "DF013"
 
 
+class ReversalForbidden(DomainError):
+    """Only an admin reverses a payment (issue 10)."""
+
+    code = "DF060"
+
+
+class BackdatedAct(DomainError):
+    """The application role may not date an act before the policy window (backdate_window_days)."""
+
+    code = "DF061"
+
+
+class PresumedPaid(DomainError):
+    """The judgment is presumed paid after twenty years (CPLR 211(b), docs/domain.md)."""
+
+    code = "DF062"
+
+
 BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in DomainError.__subclasses__()  # type: ignore[misc]

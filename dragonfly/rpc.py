@@ -217,8 +217,11 @@ def queue_enforcement_action(
     idempotency_key: str | None = None,
     on: date | None = None,
     source: str = "slack",
+    garnishee_kind: str | None = None,
+    exemption_document_id: int | None = None,
 ) -> Result:
-    """Start a workflow; a first step that is a legal act needs its document."""
+    """Start a workflow; a first step that is a legal act needs its document (a restraint on a
+    person's bank account also its exemption_forms, CPLR 5222-a)."""
     return call(
         conn,
         "queue_enforcement_action",
@@ -231,6 +234,8 @@ def queue_enforcement_action(
         idempotency_key=idempotency_key,
         on=on,
         source=source,
+        garnishee_kind=garnishee_kind,
+        exemption_document_id=exemption_document_id,
     )
 
 
@@ -246,8 +251,12 @@ def advance_enforcement_action(
     officer_docket: str | None = None,
     on: date | None = None,
     source: str = "slack",
+    garnishee_kind: str | None = None,
+    exemption_document_id: int | None = None,
+    by_mail: bool | None = None,
 ) -> Result:
-    """Move a workflow to its next state; legal steps need their document."""
+    """Move a workflow to its next state; legal steps need their document (a levy on a person's
+    bank account also its exemption_forms, CPLR 5222-a)."""
     return call(
         conn,
         "advance_enforcement_action",
@@ -260,6 +269,9 @@ def advance_enforcement_action(
         officer_docket=officer_docket,
         on=on,
         source=source,
+        garnishee_kind=garnishee_kind,
+        exemption_document_id=exemption_document_id,
+        by_mail=by_mail,
     )
 
 
@@ -272,8 +284,10 @@ def issue_subpoena(
     actor: str,
     served_on: date | None = None,
     source: str = "slack",
+    by_mail: bool | None = None,
 ) -> Result:
-    """Record an information subpoena served (CPLR 5224); the answer is due 7 days later."""
+    """Record an information subpoena served (CPLR 5224); the answer is due 7 days after receipt
+    (served by mail: plus the mailing days, CPLR 2103(b)(2))."""
     return call(
         conn,
         "issue_subpoena",
@@ -282,6 +296,32 @@ def issue_subpoena(
         document_id=document_id,
         actor=actor,
         served_on=served_on,
+        source=source,
+        by_mail=by_mail,
+    )
+
+
+def record_judgment_renewal(
+    conn: Connection,
+    *,
+    case_ref: str,
+    basis: str,
+    on: date,
+    reason: str,
+    actor: str,
+    document_id: int | None = None,
+    source: str = "slack",
+) -> Result:
+    """An admin records the payment or written acknowledgment that renews the twenty years (CPLR 211(b))."""
+    return call(
+        conn,
+        "record_judgment_renewal",
+        case_ref=case_ref,
+        basis=basis,
+        on=on,
+        reason=reason,
+        actor=actor,
+        document_id=document_id,
         source=source,
     )
 

@@ -23,6 +23,16 @@ from tests.integration.test_engine_support import (
 )
 
 
+# Restraints and levies say whom they are on (CPLR 5222, 5232; issue 13): a third party here, so no
+# exemption forms are needed (tests/integration/test_law_exemptions.py covers the bank case).
+GARNISHEE = {"restraining_notice": "third_party", "levy": "third_party"}
+
+
+def _queue(conn, **kwargs):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("garnishee_kind", GARNISHEE.get(kwargs["kind"]))
+    return rpc.queue_enforcement_action(conn, **kwargs)
+
+
 def _transitions(url: str) -> list[tuple[str, str, str, list[str], bool]]:
     eng = create_engine(db.sqlalchemy_url(url))
     try:
@@ -72,7 +82,7 @@ def _walk(engine, ref: str, path: list[tuple]) -> int | None:
         if t[1] == "":
             action_id = run(
                 engine,
-                rpc.queue_enforcement_action,
+                _queue,
                 case_ref=ref,
                 kind=t[0],
                 document_id=doc,
@@ -103,7 +113,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
                 if frm == "":
                     run(
                         engine,
-                        rpc.queue_enforcement_action,
+                        _queue,
                         case_ref=ref,
                         kind=kind,
                         actor="U0ALICE",
@@ -128,7 +138,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
                 if frm == "":
                     run(
                         engine,
-                        rpc.queue_enforcement_action,
+                        _queue,
                         case_ref=ref,
                         kind=kind,
                         document_id=wrong,
@@ -148,7 +158,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
         if frm == "":
             result = run(
                 engine,
-                rpc.queue_enforcement_action,
+                _queue,
                 case_ref=ref,
                 kind=kind,
                 document_id=doc,
@@ -184,7 +194,7 @@ def test_illegal_step_names_the_next_steps(engine) -> None:
     doc = add_document(engine, ref, "execution")
     a = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="levy",
         document_id=doc,
@@ -215,7 +225,7 @@ def test_illegal_step_names_the_next_steps(engine) -> None:
 def test_finished_workflow_refuses_more_steps(engine) -> None:
     ref = new_case(engine)
     a = run(
-        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+        engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
     )
     run(
         engine,
@@ -240,7 +250,7 @@ def test_advance_unknown_or_foreign_workflow(engine) -> None:
     ref = new_case(engine)
     other = new_case(engine)
     a = run(
-        engine, rpc.queue_enforcement_action, case_ref=other, kind="asset_search", actor="U0ALICE"
+        engine, _queue, case_ref=other, kind="asset_search", actor="U0ALICE"
     )
     for action_id in (a["action_id"], 99999):
         with refused(engine, errors.NotFound, match="no workflow"):
@@ -261,7 +271,7 @@ def test_document_from_another_case_is_refused(engine) -> None:
     with refused(engine, errors.DocumentRequired, match="not stored on"):
         run(
             engine,
-            rpc.queue_enforcement_action,
+            _queue,
             case_ref=ref,
             kind="levy",
             document_id=doc,
@@ -272,17 +282,17 @@ def test_document_from_another_case_is_refused(engine) -> None:
 def test_queue_refusals(engine) -> None:
     ref = new_case(engine)
     with refused(engine, errors.InvalidInput, match="not a workflow"):
-        run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="lawsuit", actor="U0ALICE")
+        run(engine, _queue, case_ref=ref, kind="lawsuit", actor="U0ALICE")
     with refused(engine, errors.UnknownCase):
         run(
             engine,
-            rpc.queue_enforcement_action,
+            _queue,
             case_ref="DF-77777",
             kind="asset_search",
             actor="U0ALICE",
         )
     a = run(
-        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+        engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
     )
     run(
         engine,
@@ -294,7 +304,7 @@ def test_queue_refusals(engine) -> None:
     )
     with refused(engine, errors.CaseClosed):
         run(
-            engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+            engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
         )
     with refused(engine, errors.CaseClosed):
         run(
@@ -311,7 +321,7 @@ def test_queue_is_idempotent_on_its_key(engine) -> None:
     ref = new_case(engine)
     first = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="asset_search",
         idempotency_key="view-123",
@@ -319,7 +329,7 @@ def test_queue_is_idempotent_on_its_key(engine) -> None:
     )
     again = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="asset_search",
         idempotency_key="view-123",
@@ -330,7 +340,7 @@ def test_queue_is_idempotent_on_its_key(engine) -> None:
     with refused(engine, errors.IdempotencyConflict, match="different workflow"):
         run(
             engine,
-            rpc.queue_enforcement_action,
+            _queue,
             case_ref=ref,
             kind="marshal",
             idempotency_key="view-123",
@@ -344,7 +354,7 @@ def test_levy_deadlines_roll_over_election_day(engine) -> None:
     # 2026-09-04 + 60 days = Tuesday 2026-11-03, Election Day -> Wednesday the 4th.
     a = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="levy",
         document_id=doc,
@@ -413,7 +423,7 @@ def test_asset_search_deadline_by_tier(engine, tier, due) -> None:
     # Wednesday 2026-03-04 + 5 = Monday the 9th; + 10 = Saturday the 14th -> Monday the 16th.
     a = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="asset_search",
         on=date(2026, 3, 4),
@@ -530,7 +540,7 @@ def test_issue_subpoena_refusals(engine) -> None:
 def test_deadline_warning_is_recorded_once(engine) -> None:
     ref = new_case(engine)
     a = run(
-        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
+        engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
     )
     assert (
         run(
