@@ -207,6 +207,7 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
             actor="cli:test",
             on=served,
             document_id=_doc(conn, levy_ref, "execution", 1),
+            garnishee_kind="third_party",  # whom the levy is on (issue 13)
         )["action_id"]
         for n, (state, kind) in enumerate([("delivered_to_officer", "transmittal"), ("levied", "levy_notice")]):
             rpc.advance_enforcement_action(
