@@ -50,8 +50,9 @@ def call(conn: Connection, function: str, **params: Any) -> Any:
             raise domain from None
         if getattr(exc.orig, "sqlstate", None) == "42883" and missing:
             # A required argument was left out (None): say which, instead of "function does not exist".
-            raise InvalidInput(f"Missing {', '.join(m.replace('_', ' ') for m in missing)}",
-                               "Fill in every required field.") from None
+            raise InvalidInput(
+                f"Missing {', '.join(m.replace('_', ' ') for m in missing)}", "Fill in every required field."
+            ) from None
         raise
 
 
@@ -548,14 +549,33 @@ def create_ingestion_job(
     )
 
 
-def open_upload_request(conn: Connection, *, channel: str, thread_ts: str, case_ref: str, step: str,
-                        document_kind: str, intent: dict[str, Any], requested_by: str) -> int:
+def open_upload_request(
+    conn: Connection,
+    *,
+    channel: str,
+    thread_ts: str,
+    case_ref: str,
+    step: str,
+    document_kind: str,
+    intent: dict[str, Any],
+    requested_by: str,
+) -> int:
     """Remember a "waiting for the document" message, so an upload in its thread proves the step."""
     import json
 
-    return int(call(conn, "open_upload_request", channel=channel, thread_ts=thread_ts, case_ref=case_ref, step=step,
-                    document_kind=document_kind, intent=json.dumps(intent, default=str),
-                    requested_by=requested_by))
+    return int(
+        call(
+            conn,
+            "open_upload_request",
+            channel=channel,
+            thread_ts=thread_ts,
+            case_ref=case_ref,
+            step=step,
+            document_kind=document_kind,
+            intent=json.dumps(intent, default=str),
+            requested_by=requested_by,
+        )
+    )
 
 
 def take_upload_request(conn: Connection, *, request_id: int, file_id: str) -> bool:

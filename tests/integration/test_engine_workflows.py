@@ -224,9 +224,7 @@ def test_illegal_step_names_the_next_steps(engine) -> None:
 
 def test_finished_workflow_refuses_more_steps(engine) -> None:
     ref = new_case(engine)
-    a = run(
-        engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     run(
         engine,
         rpc.advance_enforcement_action,
@@ -249,9 +247,7 @@ def test_finished_workflow_refuses_more_steps(engine) -> None:
 def test_advance_unknown_or_foreign_workflow(engine) -> None:
     ref = new_case(engine)
     other = new_case(engine)
-    a = run(
-        engine, _queue, case_ref=other, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=other, kind="asset_search", actor="U0ALICE")
     for action_id in (a["action_id"], 99999):
         with refused(engine, errors.NotFound, match="no workflow"):
             run(
@@ -291,9 +287,7 @@ def test_queue_refusals(engine) -> None:
             kind="asset_search",
             actor="U0ALICE",
         )
-    a = run(
-        engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     run(
         engine,
         rpc.set_enforcement_stage,
@@ -303,9 +297,7 @@ def test_queue_refusals(engine) -> None:
         actor="U0ALICE",
     )
     with refused(engine, errors.CaseClosed):
-        run(
-            engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
-        )
+        run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     with refused(engine, errors.CaseClosed):
         run(
             engine,
@@ -451,11 +443,7 @@ def test_issue_subpoena(engine) -> None:
     )
     assert result["state"] == "served" and result["deadlines"] == {"answer_due": "2026-02-13"}
     ev = last_event(engine, ref)
-    assert (
-        ev.kind == "subpoena_issued"
-        and ev.document_id == doc
-        and ev.action_id == result["action_id"]
-    )
+    assert ev.kind == "subpoena_issued" and ev.document_id == doc and ev.action_id == result["action_id"]
     a = row(engine, "SELECT * FROM enforcement_actions WHERE id = :i", i=result["action_id"])
     assert (a.kind, a.state, a.recipient, a.next_deadline) == (
         "information_subpoena",
@@ -539,9 +527,7 @@ def test_issue_subpoena_refusals(engine) -> None:
 
 def test_deadline_warning_is_recorded_once(engine) -> None:
     ref = new_case(engine)
-    a = run(
-        engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     assert (
         run(
             engine,
@@ -572,12 +558,8 @@ def test_deadline_warning_is_recorded_once(engine) -> None:
         )
         is True
     )
-    warnings = rows(
-        engine, "SELECT * FROM enforcement_events WHERE kind = 'deadline_warning' ORDER BY seq"
-    )
+    warnings = rows(engine, "SELECT * FROM enforcement_events WHERE kind = 'deadline_warning' ORDER BY seq")
     assert [w.payload["warning"] for w in warnings] == ["search_due", "other"]
     assert warnings[0].actor == "system:nightly" and warnings[0].action_id == a["action_id"]
     with refused(engine, errors.NotFound, match="No workflow"):
-        run(
-            engine, rpc.record_deadline_warning, action_id=424242, warning="x", due=date(2026, 3, 9)
-        )
+        run(engine, rpc.record_deadline_warning, action_id=424242, warning="x", due=date(2026, 3, 9))
