@@ -215,3 +215,17 @@ BEGIN
         'by_mail', CASE WHEN p_by_mail THEN true END)), p_document_id, a.id);
     RETURN jsonb_build_object('case_ref', c.case_ref, 'action_id', a.id, 'state', 'served', 'deadlines', v_deadlines);
 END $$;
+
+-- The document an ingestion job stored, for a step whose second document (the exemption forms,
+-- CPLR 5222-a) came in its own upload: NULL while that job is pending, refused when it failed.
+CREATE FUNCTION ingested_document_id(p_dedupe_key text) RETURNS bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE j ingestion_jobs;
+BEGIN
+    SELECT * INTO j FROM ingestion_jobs WHERE dedupe_key = p_dedupe_key;
+    IF NOT FOUND OR j.status = 'failed' THEN
+        PERFORM df_raise('DF005', 'The exemption forms uploaded with this step could not be stored',
+                         'Start the step again from the form with both documents.');
+    END IF;
+    RETURN CASE WHEN j.status = 'done' THEN (j.result->>'document_id')::bigint END;
+END $$;

@@ -38,6 +38,7 @@ def case_card(
     documents: list[Any],
     links: dict[int, str] | None = None,
     tz: tzinfo,
+    law: Any = None,
 ) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
@@ -62,6 +63,8 @@ def case_card(
             f"{case.court}, {case.county} County, index {case.index_number}, entered {day(case.entered_on, tz)}"
         ),
     ]
+    if law is not None:
+        blocks.extend(law_blocks(law, tz))
     if blockers:
         lines = [
             f"- {b.kind}: {b.reason} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
@@ -101,6 +104,38 @@ def case_card(
             }
         )
     return blocks
+
+
+def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
+    """The law on the case (docs/domain.md): twenty years, the exempt amount, restraints and levies."""
+    lines = []
+    if law.presumed_paid:
+        lines.append(
+            f":warning: *Presumed paid* since {day(law.presumed_paid_on, tz)} (CPLR 211(b)): Tier 0, and no new"
+            " levy, garnishment or restraint until an admin records the payment or written acknowledgment"
+            " that renews it."
+        )
+    elif law.renewed_on is not None:
+        lines.append(
+            f"Renewed {day(law.renewed_on, tz)}; presumed paid from {day(law.presumed_paid_on, tz)} (CPLR 211(b))."
+        )
+    if law.debtor_is_person and law.bank_exemption is not None:
+        lines.append(
+            f"*Exempt in the debtor's bank accounts:* {money(law.bank_exemption)} (CPLR 5222(i): 240 x the"
+            " minimum wage); a restraint or levy there is served with the exemption notice and forms (5222-a)."
+        )
+    for r in law.restraints or []:
+        if not r.get("garnishee_kind"):
+            continue
+        forms = (
+            f"exemption forms #{r['exemption_document_id']}"
+            if r.get("exemption_document_id")
+            else ":warning: no exemption forms recorded"
+            if r["garnishee_kind"] == "bank" and law.debtor_is_person
+            else "no exemption forms needed"
+        )
+        lines.append(f"- #{r['action_id']} {r['kind']} on {r['garnishee_kind']}: {forms}")
+    return [section("*The law on this case*\n" + "\n".join(lines))] if lines else []
 
 
 def mine(cases: list[Any], *, tz: tzinfo) -> list[Block]:

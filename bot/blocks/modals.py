@@ -22,6 +22,12 @@ PAYMENT_KINDS = [
     "adjustment",
 ]
 FILE_TYPES = ["pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx"]
+# Whom a restraint or levy is served on (CPLR 5222, 5232; docs/domain.md "Exemptions").
+GARNISHEE_KINDS = ["bank", "employer", "third_party", "debtor"]
+EXEMPTION_HINT = (
+    "Required on a natural person's bank account (CPLR 5222-a): the exemption notice and two"
+    " exemption claim forms served with it. PDF, PNG, JPEG, TIFF or DOCX, up to 10 MB"
+)
 
 
 def _input(
@@ -98,6 +104,17 @@ def file_input(label: str, *, optional: bool = False) -> Block:
         {"type": "file_input", "filetypes": FILE_TYPES, "max_files": 1},
         optional=optional,
         hint="PDF, PNG, JPEG, TIFF or DOCX, up to 10 MB",
+    )
+
+
+def exemption_file_input() -> Block:
+    """The second document of a restraint or levy on a person's bank account (CPLR 5222-a)."""
+    return _input(
+        ids.B_EXEMPTION_FILE,
+        "Exemption notice and claim forms",
+        {"type": "file_input", "filetypes": FILE_TYPES, "max_files": 1},
+        optional=True,
+        hint=EXEMPTION_HINT,
     )
 
 
@@ -221,9 +238,21 @@ def workflow_modal(
         ),
         text_input(ids.B_NOTE, "Note", optional=True),
     ]
+    if meta.get("kind") in ("restraining_notice", "levy"):
+        # A levy may not know its garnishee until the officer levies; a restraint is served now.
+        blocks.append(
+            select(
+                ids.B_GARNISHEE,
+                "Whom it is served on",
+                GARNISHEE_KINDS,
+                optional=meta.get("kind") == "levy",
+            )
+        )
     if kinds:
         blocks.append(select(ids.B_DOC_KIND, "Document kind", kinds, initial=kinds[0]))
         blocks.append(file_input(f"The {' or '.join(kinds)}"))
+    if meta.get("kind") == "restraining_notice":
+        blocks.append(exemption_file_input())
     return modal(ids.VIEW_WORKFLOW, title, blocks, meta, submit="Start")
 
 
@@ -262,6 +291,13 @@ def advance_modal(meta: dict[str, Any], case_ref: str | None, action_id: str | N
                 optional=True,
             ),
             file_input("Document (when the step needs one)", optional=True),
+            select(
+                ids.B_GARNISHEE,
+                "Whom a levy is served on (when levied)",
+                GARNISHEE_KINDS,
+                optional=True,
+            ),
+            exemption_file_input(),
         ],
         meta,
         submit="Record",
