@@ -109,6 +109,60 @@ def check_next_actions(s: Services) -> CheckResult:
     )
 
 
+# CPLR 211(b), docs/domain.md "Twenty years": open cases whose judgment is presumed paid.
+PRESUMED_PAID_SQL = text("""
+SELECT c.case_ref, j.entered_on, presumed_paid_on(j.entered_on, j.renewed_on) AS since
+  FROM enforcement_cases c JOIN judgments j ON j.id = c.judgment_id
+ WHERE c.status = 'open' AND presumed_paid_on(j.entered_on, j.renewed_on) <= firm_today()
+ ORDER BY c.case_number LIMIT 50
+""")
+
+
+def check_twenty_years(s: Services) -> CheckResult:
+    with s.engine.connect() as conn:
+        rows = conn.execute(PRESUMED_PAID_SQL).all()
+    return CheckResult(
+        "no open judgment presumed paid (twenty years, CPLR 211(b))",
+        not rows,
+        [
+            f"{r.case_ref}: entered {r.entered_on}, presumed paid since {r.since}; close it, or an admin records"
+            f" the payment or acknowledgment that renews it (dragonfly case renew {r.case_ref} ...)"
+            for r in rows
+        ],
+    )
+
+
+# CPLR 5222-a, docs/domain.md "Exemptions": open restraints and levies on a natural person that do not
+# say whom they are on (recorded before the garnishee kind existed) or are on a bank without the
+# exemption notice and claim forms, and no exemption_forms document is on the case at all.
+EXEMPTION_FORMS_SQL = text("""
+SELECT c.case_ref, a.id, a.kind::text AS kind, a.state, a.recipient, a.garnishee_kind::text AS garnishee_kind
+  FROM enforcement_actions a
+  JOIN enforcement_cases c ON c.id = a.case_id
+  JOIN judgments j ON j.id = c.judgment_id
+ WHERE a.is_open AND j.debtor_is_person AND a.exemption_document_id IS NULL
+   AND (a.kind = 'restraining_notice' OR (a.kind = 'levy' AND a.state NOT IN ('issued', 'delivered_to_officer')))
+   AND (a.garnishee_kind IS NULL OR a.garnishee_kind = 'bank')
+   AND NOT EXISTS (SELECT 1 FROM enforcement_documents d WHERE d.case_id = c.id AND d.kind = 'exemption_forms')
+ ORDER BY c.case_number, a.id LIMIT 50
+""")
+
+
+def check_exemption_forms(s: Services) -> CheckResult:
+    with s.engine.connect() as conn:
+        rows = conn.execute(EXEMPTION_FORMS_SQL).all()
+    return CheckResult(
+        "restraints on a person's bank account have exemption forms (CPLR 5222-a)",
+        not rows,
+        [
+            f"{r.case_ref}: {r.kind} #{r.id} ({r.state}, {r.recipient or 'no recipient'}) is on "
+            f"{r.garnishee_kind or 'an unrecorded garnishee'} with no exemption forms on the case; if it is a"
+            " bank account it is void: serve a new one with the forms"
+            for r in rows
+        ],
+    )
+
+
 def check_orphans(s: Services) -> CheckResult:
     from dragonfly.orphans import doctor_grace, find_orphans
     from storage.base import StorageError
@@ -128,6 +182,8 @@ CHECKS: list[Callable[[Services], CheckResult]] = [
     check_hash_chain,
     check_actions_have_documents,
     check_next_actions,
+    check_twenty_years,
+    check_exemption_forms,
     check_orphans,
 ]
 

@@ -53,7 +53,7 @@ BEGIN
         PERFORM df_raise('DF062', format('%s''s judgment (entered %s) is presumed paid since %s (CPLR 211(b)): no new %s',
                          c.case_ref, j.entered_on, v_since, p_kind),
                          format('An admin records the payment or written acknowledgment that renews it: '
-                                'dragonfly cases renew %s --basis acknowledgment --on YYYY-MM-DD "why".', c.case_ref));
+                                'dragonfly case renew %s --basis acknowledgment --on YYYY-MM-DD "why".', c.case_ref));
     END IF;
 END $$;
 

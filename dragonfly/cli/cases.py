@@ -1,13 +1,17 @@
-"""`dragonfly case show DF-n`: the case card and its timeline, in the terminal."""
+"""`dragonfly case show DF-n`: the case card and its timeline, in the terminal; `dragonfly case
+renew DF-n`: an admin records what renews a judgment's twenty years (CPLR 211(b))."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from dragonfly import queries
-from dragonfly.cli.common import console, fail, services
+from dragonfly import queries, rpc
+from dragonfly.cli.common import actor, console, domain_fail, fail, services
+from dragonfly.errors import DomainError
 
 app = typer.Typer(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
 
@@ -73,3 +77,28 @@ def show(
                 e.document_key or "",
             )
         console.print(table)
+
+
+@app.command("renew")
+def renew(
+    case_ref: str = typer.Argument(..., help="e.g. DF-1042"),
+    reason: str = typer.Argument(..., help="why, e.g. 'debtor signed the acknowledgment of 2026-05-01'"),
+    basis: str = typer.Option(..., help="payment or acknowledgment"),
+    on: str = typer.Option(..., help="the date of the payment or written acknowledgment, YYYY-MM-DD"),
+) -> None:
+    """Record a payment or written acknowledgment that renews a judgment presumed paid after twenty
+    years (CPLR 211(b)); an event, admins only (example: dragonfly case renew DF-1042 --basis
+    acknowledgment --on 2026-05-01 "signed letter")."""
+    try:
+        when = date.fromisoformat(on)
+    except ValueError:
+        raise fail(f'"{on}" is not a date. Write it like 2026-05-01.') from None
+    s = services()
+    try:
+        with rpc.transaction(s.engine) as conn:
+            r = rpc.record_judgment_renewal(
+                conn, case_ref=case_ref, basis=basis, on=when, reason=reason, actor=actor(), source="cli"
+            )
+    except DomainError as exc:
+        raise domain_fail(exc) from None
+    console.print(f"{r['case_ref']}: renewed {r['renewed_on']}; presumed paid from {r['presumed_paid_since']}.")
