@@ -18,7 +18,7 @@ class Stage(StrEnum):
         return None if self is Stage.closed else list(Stage).index(self)
 
 
-# The allowed stage moves (DOMAIN.md "Stages"); reopening from closed is for admins.
+# The allowed stage moves (docs/domain.md "Stages"); reopening from closed is for admins.
 STAGE_MOVES: dict[Stage, tuple[Stage, ...]] = {
     Stage.intake: (Stage.discovery, Stage.closed),
     Stage.discovery: (Stage.execution, Stage.closed),
