@@ -79,6 +79,7 @@ class DocumentKind(StrEnum):
     search_report = "search_report"
     correspondence = "correspondence"
     other = "other"
+    court_order = "court_order"  # leave of court (CPLR 5222(c)), a levy extended (5232(a))
 
 
 class PaymentKind(StrEnum):

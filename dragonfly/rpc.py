@@ -220,9 +220,11 @@ def queue_enforcement_action(
     source: str = "slack",
     garnishee_kind: str | None = None,
     exemption_document_id: int | None = None,
+    court_order_document_id: int | None = None,
 ) -> Result:
     """Start a workflow; a first step that is a legal act needs its document (a restraint on a
-    person's bank account also its exemption_forms, CPLR 5222-a)."""
+    person's bank account also its exemption_forms, CPLR 5222-a; a second restraint on the same
+    garnishee the court_order granting leave, 5222(c))."""
     return call(
         conn,
         "queue_enforcement_action",
@@ -237,6 +239,7 @@ def queue_enforcement_action(
         source=source,
         garnishee_kind=garnishee_kind,
         exemption_document_id=exemption_document_id,
+        court_order_document_id=court_order_document_id,
     )
 
 
@@ -299,6 +302,33 @@ def issue_subpoena(
         served_on=served_on,
         source=source,
         by_mail=by_mail,
+    )
+
+
+def extend_enforcement_action(
+    conn: Connection,
+    *,
+    case_ref: str,
+    action_id: int,
+    what: str,
+    actor: str,
+    document_id: int | None = None,
+    until: date | None = None,
+    note: str | None = None,
+    source: str = "slack",
+) -> Result:
+    """Extend a levy's return date (`what="return"`, CPLR 5230(c)) or the levy (`"levy"`, 5232(a))."""
+    return call(
+        conn,
+        "extend_enforcement_action",
+        case_ref=case_ref,
+        action_id=action_id,
+        what=what,
+        until=until,
+        actor=actor,
+        document_id=document_id,
+        note=note,
+        source=source,
     )
 
 

@@ -68,7 +68,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         SELECT * FROM (VALUES
         -- CPLR 5230(c): the execution is returnable 60 days after issue
         ('levy_return_due', a.deadlines->>'return_due', (a.deadlines->>'return_due')::date,
-         a.kind = 'levy' AND a.state IN ('issued', 'delivered_to_officer')),
+         a.kind = 'levy' AND a.state IN ('issued', 'delivered_to_officer', 'levied', 'turned_over')),
         -- CPLR 5222(b): a restraining notice on a third party lapses after a year; warn before
         ('restraint_lapse_' || (SELECT value FROM policy_settings WHERE key = 'restraint_warn_days_before_lapse') || 'd',
          a.deadlines->>'lapse_warning', (a.deadlines->>'lapses_on')::date,

@@ -61,7 +61,7 @@ DROP FUNCTION queue_enforcement_action(text, text, text, bigint, text, text, tex
 CREATE FUNCTION queue_enforcement_action(p_case_ref text, p_kind text, p_actor text, p_document_id bigint DEFAULT NULL,
     p_recipient text DEFAULT NULL, p_note text DEFAULT NULL, p_idempotency_key text DEFAULT NULL,
     p_on date DEFAULT NULL, p_source text DEFAULT 'slack', p_garnishee_kind text DEFAULT NULL,
-    p_exemption_document_id bigint DEFAULT NULL) RETURNS jsonb
+    p_exemption_document_id bigint DEFAULT NULL, p_court_order_document_id bigint DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     c enforcement_cases;
@@ -99,6 +99,19 @@ BEGIN
     IF v_kind = 'restraining_notice' THEN
         -- The notice is served now, so whom it is on and the exemption papers are needed now.
         PERFORM require_garnishee_papers(c, 'A restraining notice', v_garnishee, p_exemption_document_id);
+        -- CPLR 5222(c): a second notice on the same person for the same judgment needs leave of court.
+        IF nullif(btrim(p_recipient), '') IS NOT NULL AND EXISTS (
+            SELECT 1 FROM enforcement_actions x WHERE x.case_id = c.id AND x.kind = 'restraining_notice'
+               AND lower(regexp_replace(btrim(x.recipient), '\s+', ' ', 'g'))
+                   = lower(regexp_replace(btrim(p_recipient), '\s+', ' ', 'g'))) THEN
+            IF p_court_order_document_id IS NULL THEN
+                PERFORM df_raise('DF005', format('%s already served a restraining notice on %s: a second one needs leave '
+                                 'of court (CPLR 5222(c))', c.case_ref, btrim(p_recipient)),
+                                 'Upload the court order granting leave (court_order) with the notice.');
+            END IF;
+            PERFORM require_document(c, p_court_order_document_id, '{court_order}',
+                                     'A second restraining notice on the same garnishee');
+        END IF;
     ELSIF p_exemption_document_id IS NOT NULL THEN
         PERFORM require_document(c, p_exemption_document_id, '{exemption_forms}', format('Starting a %s', v_kind));
     END IF;
@@ -112,7 +125,8 @@ BEGIN
     PERFORM append_event(c.id, 'action_queued', p_actor, p_source, jsonb_strip_nulls(jsonb_build_object(
         'action_id', a.id, 'kind', v_kind, 'state', a.state, 'deadlines', v_deadlines,
         'recipient', a.recipient, 'note', nullif(btrim(p_note), ''), 'on', p_on, 'garnishee_kind', v_garnishee,
-        'exemption_document_id', p_exemption_document_id)), p_document_id, a.id);
+        'exemption_document_id', p_exemption_document_id, 'court_order_document_id', p_court_order_document_id)),
+        p_document_id, a.id);
     RETURN jsonb_build_object('case_ref', c.case_ref, 'action_id', a.id, 'kind', a.kind, 'state', a.state,
                               'deadlines', v_deadlines, 'created', true, 'garnishee_kind', v_garnishee);
 END $$;

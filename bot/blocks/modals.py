@@ -287,6 +287,7 @@ def advance_modal(meta: dict[str, Any], case_ref: str | None, action_id: str | N
                     "search_report",
                     "correspondence",
                     "other",
+                    "court_order",
                 ],
                 optional=True,
             ),

@@ -383,8 +383,9 @@ def test_levy_deadlines_roll_over_election_day(engine) -> None:
     assert d["warn_day_75"] == "2026-11-24"
     assert d["warn_day_85"] == "2026-12-04"
     a_row = row(engine, "SELECT * FROM enforcement_actions")
-    # The hard deadline is the levy voiding on day 90; day 60/75/85 are the nightly warnings.
-    assert a_row.officer_docket == "M-123" and a_row.next_deadline == date(2026, 12, 9)
+    # The levy voids on day 90 (day 60/75/85 are the nightly warnings), but the return date comes
+    # first and the next deadline keeps it (issue 13 item 10; it used to be the void date).
+    assert a_row.officer_docket == "M-123" and a_row.next_deadline == date(2026, 11, 4)
 
 
 @pytest.mark.parametrize(("tier", "due"), [(3, date(2026, 3, 9)), (1, date(2026, 3, 16))])

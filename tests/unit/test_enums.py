@@ -41,5 +41,5 @@ def test_required_members() -> None:
         "garnishment",
         "marshal",
     } == {k.value for k in ActionKind}
-    assert len(DocumentKind) == 12
+    assert len(DocumentKind) == 13  # court_order (issue 13: CPLR 5222(c), 5232(a))
     assert {"stage_changed", "payment_recorded", "tier_changed"} <= {k.value for k in EventKind}
