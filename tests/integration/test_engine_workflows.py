@@ -22,7 +22,6 @@ from tests.integration.test_engine_support import (
     scalar,
 )
 
-
 # Restraints and levies say whom they are on (CPLR 5222, 5232; issue 13): a third party here, so no
 # exemption forms are needed (tests/integration/test_law_exemptions.py covers the bank case).
 GARNISHEE = {"restraining_notice": "third_party", "levy": "third_party"}
