@@ -332,6 +332,21 @@ def extend_enforcement_action(
     )
 
 
+def record_judgment_docket(
+    conn: Connection, *, case_ref: str, county: str, docketed_on: date, actor: str, source: str = "slack"
+) -> Result:
+    """The judgment docketed in a county (or a renewal judgment, CPLR 5014): its lien runs from then."""
+    return call(
+        conn,
+        "record_judgment_docket",
+        case_ref=case_ref,
+        county=county,
+        docketed_on=docketed_on,
+        actor=actor,
+        source=source,
+    )
+
+
 def record_judgment_renewal(
     conn: Connection,
     *,

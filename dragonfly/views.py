@@ -221,3 +221,4 @@ class CaseLaw(SQLModel, table=True):
     interest_basis: str
     consumer_rate_transition: str
     restraints: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
+    liens: list[dict[str, Any]] = Field(sa_column=Column(JSONB))

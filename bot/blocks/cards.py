@@ -135,6 +135,14 @@ def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
             else "no exemption forms needed"
         )
         lines.append(f"- #{r['action_id']} {r['kind']} on {r['garnishee_kind']}: {forms}")
+    for k in getattr(law, "liens", None) or []:
+        if k.get("in_renewal_window"):
+            lines.append(
+                f":hourglass: Lien in {k['county']} County (docketed {day(k['docketed_on'], tz)}) expires"
+                f" {day(k['expires_on'], tz)}: the renewal window is open (CPLR 5014)."
+            )
+        elif k.get("expired"):
+            lines.append(f"Lien in {k['county']} County expired {day(k['expires_on'], tz)} (CPLR 5203(a)).")
     return [section("*The law on this case*\n" + "\n".join(lines))] if lines else []
 
 
