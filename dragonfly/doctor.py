@@ -163,6 +163,21 @@ def check_exemption_forms(s: Services) -> CheckResult:
     )
 
 
+def check_minimum_wages(s: Services) -> CheckResult:
+    """From the indexed year on, each region needs its year's minimum wage (docs/domain.md "Exemptions")."""
+    with s.engine.connect() as conn:
+        rows = conn.execute(text("SELECT region, year FROM missing_minimum_wage_years(firm_today())")).all()
+    return CheckResult(
+        "minimum wages recorded for every year (CPLR 5222(i), 5231(b))",
+        not rows,
+        [
+            f"{r.region} {r.year}: no minimum wage (record it: dragonfly policy minimum-wage {r.region}"
+            f" {r.year}-01-01 <hourly> --why <source>)"
+            for r in rows
+        ],
+    )
+
+
 def check_orphans(s: Services) -> CheckResult:
     from dragonfly.orphans import doctor_grace, find_orphans
     from storage.base import StorageError
@@ -184,6 +199,7 @@ CHECKS: list[Callable[[Services], CheckResult]] = [
     check_next_actions,
     check_twenty_years,
     check_exemption_forms,
+    check_minimum_wages,
     check_orphans,
 ]
 

@@ -87,6 +87,18 @@ class PresumedPaid(DomainError):
     code = "DF062"
 
 
+class MinimumWageMissing(DomainError):
+    """No minimum wage is recorded for a region and an indexed year (docs/domain.md "Exemptions")."""
+
+    code = "DF063"
+
+
+class OverIncomeLimit(DomainError):
+    """An income execution over the CPLR 5231(b) limit."""
+
+    code = "DF064"
+
+
 BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in DomainError.__subclasses__()  # type: ignore[misc]

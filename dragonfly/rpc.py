@@ -347,6 +347,42 @@ def record_judgment_docket(
     )
 
 
+def record_wage_facts(
+    conn: Connection,
+    *,
+    case_ref: str,
+    action_id: int,
+    gross_weekly: Decimal,
+    disposable_weekly: Decimal,
+    weekly_amount: Decimal,
+    actor: str,
+    on: date | None = None,
+    source: str = "slack",
+) -> Result:
+    """A garnishment's weekly wage facts; an amount over the CPLR 5231(b) limit is refused."""
+    return call(
+        conn,
+        "record_wage_facts",
+        case_ref=case_ref,
+        action_id=action_id,
+        gross_weekly=gross_weekly,
+        disposable_weekly=disposable_weekly,
+        weekly_amount=weekly_amount,
+        actor=actor,
+        on=on,
+        source=source,
+    )
+
+
+def set_minimum_wage(
+    conn: Connection, *, region: str, effective_from: date, hourly: Decimal, why: str, actor: str
+) -> Result:
+    """Record a region's hourly minimum wage from a date (the firm adds each indexed year)."""
+    return call(
+        conn, "set_minimum_wage", region=region, effective_from=effective_from, hourly=hourly, why=why, actor=actor
+    )
+
+
 def record_judgment_renewal(
     conn: Connection,
     *,

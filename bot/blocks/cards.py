@@ -119,6 +119,10 @@ def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
         lines.append(
             f"Renewed {day(law.renewed_on, tz)}; presumed paid from {day(law.presumed_paid_on, tz)} (CPLR 211(b))."
         )
+    if law.debtor_is_person and law.bank_exemption is None:
+        lines.append(
+            ":warning: *Exempt amount unknown:* no minimum wage is recorded for this year (dragonfly doctor)."
+        )
     if law.debtor_is_person and law.bank_exemption is not None:
         lines.append(
             f"*Exempt in the debtor's bank accounts:* {money(law.bank_exemption)} (CPLR 5222(i): 240 x the"

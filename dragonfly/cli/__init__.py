@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from dragonfly.cli import cases, dbcmd, demo, doctor, imports, runcmd, users
+from dragonfly.cli import cases, dbcmd, demo, doctor, imports, policy, runcmd, users
 
 app = typer.Typer(help="Dragonfly: enforcement of money judgments.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -23,6 +23,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(users.app, name="users")
 app.add_typer(dbcmd.calendar_app, name="calendar")
 app.add_typer(dbcmd.plan_app, name="plan")
+app.add_typer(policy.app, name="policy")
 app.command("doctor")(doctor.doctor_command)
 from dragonfly.cli import jobs  # noqa: E402
 
