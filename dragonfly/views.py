@@ -222,3 +222,4 @@ class CaseLaw(SQLModel, table=True):
     consumer_rate_transition: str
     restraints: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
     liens: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
+    poundage_owed: Decimal

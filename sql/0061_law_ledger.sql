@@ -116,6 +116,31 @@ BEGIN
                               'accrual_date', v_from);
 END $$;
 
+-- The officer's poundage (issue 13 item 6, CPLR 8012(b)(1)): in the counties of New York City 5% of
+-- the sum collected; elsewhere 5% of the first $250,000 collected and 3% of the rest. Tiers count
+-- what the officer collected on the case so far (p_before), so each collection pays its margin.
+INSERT INTO policy_settings (key, value, why) VALUES
+ ('poundage_percent', '5', 'CPLR 8012(b)(1): 5% of the sum collected (New York City; elsewhere on the first tier)'),
+ ('poundage_tier_limit', '250000', 'CPLR 8012(b)(1): outside New York City the 5% stops at $250,000 collected'),
+ ('poundage_residue_percent', '3', 'CPLR 8012(b)(1): outside New York City, 3% of the sum collected above the tier')
+ON CONFLICT (key) DO NOTHING;
+
+-- A payment made directly or in settlement after a levy still owes the officer's poundage
+-- (CPLR 8012(b)(2)): recorded on the payment, shown on the card.
+ALTER TABLE payments ADD COLUMN poundage_owed numeric(14,2) NOT NULL DEFAULT 0;
+
+CREATE FUNCTION poundage_total(p_county text, p_collected numeric) RETURNS numeric LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN p_county IN ('Bronx', 'Kings', 'New York', 'Queens', 'Richmond')
+                THEN p_collected * policy_int('poundage_percent') / 100
+                ELSE least(p_collected, policy_int('poundage_tier_limit')) * policy_int('poundage_percent') / 100
+                     + greatest(p_collected - policy_int('poundage_tier_limit'), 0) * policy_int('poundage_residue_percent') / 100
+           END
+$$;
+
+CREATE FUNCTION poundage_on(p_county text, p_before numeric, p_amount numeric) RETURNS numeric LANGUAGE sql STABLE AS $$
+    SELECT round(poundage_total(p_county, p_before + p_amount), 2) - round(poundage_total(p_county, p_before), 2)
+$$;
+
 -- Interest first, then principal, then costs (CPLR 5004; costs bear no interest). A reversal is
 -- an admin's act and restores the ledger as if the payment never happened: every later payment is
 -- re-allocated in date order (docs/domain.md "Payments").
@@ -140,6 +165,10 @@ DECLARE
     v_lawful boolean := false;
     v_state jsonb;
     v_replay jsonb;
+    v_county text;
+    v_poundage numeric := coalesce(p_poundage, 0);
+    v_owed numeric := 0;
+    v_before numeric;
 BEGIN
     c := lock_case(p_case_ref);
     IF p_idempotency_key IS NULL OR btrim(p_idempotency_key) = '' THEN
@@ -219,11 +248,27 @@ BEGIN
                    accrual_date = v_on WHERE id = j.id;
         END IF;
     END IF;
+    IF v_kind <> 'reversal' THEN
+        v_county := j.county;
+        SELECT coalesce(sum(x.gross), 0) INTO v_before FROM payments x
+         WHERE x.case_id = c.id AND x.kind IN ('levy_proceeds', 'garnishment_remittance', 'turnover', 'sale')
+           AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses_payment_id = x.id);
+        IF v_kind IN ('levy_proceeds', 'garnishment_remittance', 'turnover', 'sale') AND v_poundage = 0 THEN
+            -- CPLR 8012(b)(1): the officer's poundage on what it collected, unless the remittance says it.
+            v_poundage := poundage_on(v_county, v_before, p_amount);
+        ELSIF v_kind IN ('direct', 'settlement', 'plan_installment') AND EXISTS (
+                SELECT 1 FROM enforcement_actions x WHERE x.case_id = c.id AND x.kind = 'levy'
+                   AND x.state IN ('levied', 'turned_over')) THEN
+            -- CPLR 8012(b)(2): paid around the officer after a levy: poundage on the lesser of the
+            -- judgment and the amount paid is still owed.
+            v_owed := poundage_on(v_county, v_before, least(p_amount, j.principal + j.costs));
+        END IF;
+    END IF;
     INSERT INTO payments (case_id, kind, gross, interest_part, principal_part, costs_part, poundage, fees, received_on,
-                          idempotency_key, reverses_payment_id, document_id, recorded_by)
+                          idempotency_key, reverses_payment_id, document_id, recorded_by, poundage_owed)
     VALUES (c.id, v_kind::payment_kind, v_interest + v_principal + v_costs, v_interest, v_principal, v_costs,
-            coalesce(p_poundage, 0), coalesce(p_fees, 0), v_on, p_idempotency_key,
-            CASE WHEN v_kind = 'reversal' THEN o.id END, p_document_id, p_actor)
+            v_poundage, coalesce(p_fees, 0), v_on, p_idempotency_key,
+            CASE WHEN v_kind = 'reversal' THEN o.id END, p_document_id, p_actor, v_owed)
     RETURNING * INTO p;
     IF v_kind = 'reversal' OR v_lawful THEN
         v_replay := replay_ledger(j.id, true);
@@ -245,10 +290,12 @@ BEGIN
         'principal_part', p.principal_part, 'costs_part', p.costs_part, 'received_on', v_on,
         'reverses_payment_id', p.reverses_payment_id, 'balance_after', v_balance,
         'applied_at_standard_rate', CASE WHEN v_lawful THEN true END,
+        'poundage', CASE WHEN p.poundage <> 0 THEN p.poundage END,
+        'poundage_owed', CASE WHEN v_owed <> 0 THEN v_owed END,
         'reallocated', CASE WHEN v_kind = 'reversal' AND jsonb_array_length(v_replay->'changed') > 0
                             THEN v_replay->'changed' END)), p_document_id);
     RETURN jsonb_build_object('case_ref', c.case_ref, 'payment_id', p.id, 'gross', p.gross,
         'interest_part', p.interest_part, 'principal_part', p.principal_part, 'costs_part', p.costs_part,
-        'balance', v_balance, 'duplicate', false,
+        'balance', v_balance, 'duplicate', false, 'poundage', p.poundage, 'poundage_owed', p.poundage_owed,
         'reallocated', coalesce(v_replay->'changed', '[]'));
 END $$;

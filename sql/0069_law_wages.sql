@@ -196,5 +196,8 @@ SELECT c.id AS case_id, c.case_ref, j.entered_on, j.renewed_on,
                                   ORDER BY a.id)
                    FROM enforcement_actions a
                   WHERE a.case_id = c.id AND a.kind IN ('restraining_notice', 'levy') AND a.is_open), '[]') AS restraints,
-       case_liens(c.judgment_id, firm_today()) AS liens
+       case_liens(c.judgment_id, firm_today()) AS liens,
+       -- CPLR 8012(b)(2): poundage still owed on payments made around the officer after a levy
+       coalesce((SELECT sum(p.poundage_owed) FROM payments p WHERE p.case_id = c.id
+                    AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses_payment_id = p.id)), 0) AS poundage_owed
   FROM enforcement_cases c JOIN judgments j ON j.id = c.judgment_id;

@@ -139,6 +139,11 @@ def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
             else "no exemption forms needed"
         )
         lines.append(f"- #{r['action_id']} {r['kind']} on {r['garnishee_kind']}: {forms}")
+    if getattr(law, "poundage_owed", 0):
+        lines.append(
+            f":warning: *Poundage still owed to the officer:* {money(law.poundage_owed)} (CPLR 8012(b)(2):"
+            " paid directly or settled after a levy)."
+        )
     for k in getattr(law, "liens", None) or []:
         if k.get("in_renewal_window"):
             lines.append(
