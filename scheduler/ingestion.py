@@ -234,6 +234,7 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             document_id=document_id,
             actor=actor,
             served_on=intent.get("served_on"),
+            by_mail=intent.get("by_mail"),
         )
     if op == "attach":
         return {"case_ref": case_ref, "attached": True}

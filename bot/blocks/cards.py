@@ -17,6 +17,7 @@ HELP = """*/enforce* sub-commands (leave arguments out to get a form):
 - `assign DF-n @person` · `note DF-n <text>` · `next DF-n YYYY-MM-DD [what]`
 - `pay DF-n <amount> [kind]` - e.g. `pay DF-1042 1,250.00 direct` (proof document in the thread)
 - `levy` · `garnish` · `subpoena` · `restrain` · `marshal` · `search` `DF-n [recipient]` - start a workflow
+  (`restrain DF-n on:bank|employer|third_party|debtor ...`; `subpoena DF-n by:mail ...` when mailed)
 - `advance DF-n <workflow-id> <state> [note]` - the next step of a workflow
 Steps that are legal acts need their document: upload it in the form or in the thread I post."""
 

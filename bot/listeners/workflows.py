@@ -94,6 +94,7 @@ def start(
     note: str | None,
     key: str,
     garnishee_kind: str | None = None,
+    by_mail: bool = False,
 ) -> str:
     """Start a workflow now (no document needed) or wait for its document."""
     reads.require_case(conn=conn, case_ref=case_ref)
@@ -116,7 +117,12 @@ def start(
             step="subpoena",
             label="serving an information subpoena",
             kinds=s.document_kinds,
-            intent={"op": "subpoena", "recipient": recipient},
+            # CPLR 2103(b)(2): served by mail, the answer is due the mailing days later.
+            intent={
+                "op": "subpoena",
+                "recipient": recipient,
+                **({"by_mail": True} if by_mail else {}),
+            },
         )
     first = reads.step(conn=conn, kind=kind, from_state="")
     assert first is not None
@@ -235,6 +241,7 @@ def register(app: App) -> None:
             return
         ref = parsing.case_ref(a[0])
         on, rest = parsing.prefixed(a[1:], "on:")
+        by, rest = parsing.prefixed(rest, "by:")
         garnishee = (
             garnishee_of(on, required=kind == "restraining_notice", what=kind.replace("_", " "))
             if kind
@@ -262,6 +269,7 @@ def register(app: App) -> None:
                 note=None,
                 key=f"slack:{body.get('trigger_id')}",
                 garnishee_kind=garnishee,
+                by_mail=(by or "").lower() == "mail",
             ),
         )
 

@@ -97,3 +97,10 @@ def test_restraint_form_takes_the_exemption_forms_and_the_card_shows_them(bot: B
     card = str(bot.slack.command(f"case {case_ref}", user=OFFICER).json()["blocks"])
     assert "Exempt in the debtor's bank accounts:* $4,080.00" in card
     assert f"#{action['action_id']} restraining_notice on bank: exemption forms #{docs['exemption_forms']}" in card
+
+
+def test_typed_subpoena_served_by_mail_carries_it_to_the_step(bot: Bot, case_ref: str) -> None:
+    r = bot.slack.command(f"subpoena {case_ref} by:mail Chase Bank", user=OFFICER)
+    assert "needs the subpoena" in r.json()["text"]
+    intent = bot.rows("SELECT intent FROM v_upload_requests")[0]["intent"]
+    assert intent == {"op": "subpoena", "recipient": "Chase Bank", "by_mail": True}
