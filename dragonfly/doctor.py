@@ -178,6 +178,21 @@ def check_minimum_wages(s: Services) -> CheckResult:
     )
 
 
+def check_payment_allocation(s: Services) -> CheckResult:
+    """Stored payment parts equal the ledger replayed by the law (docs/domain.md "Payments")."""
+    with s.engine.connect() as conn:
+        rows = conn.execute(text("SELECT case_ref, payments FROM misallocated_cases()")).all()
+    return CheckResult(
+        "payments allocated by the law (CPLR 5004, L.2021 c.831; reversals re-allocate)",
+        not rows,
+        [
+            f"{r.case_ref}: {r.payments} payment(s) allocated differently from the law (recorded before the"
+            f' rule); an admin re-allocates: dragonfly case reallocate {r.case_ref} "why"'
+            for r in rows
+        ],
+    )
+
+
 def check_orphans(s: Services) -> CheckResult:
     from dragonfly.orphans import doctor_grace, find_orphans
     from storage.base import StorageError
@@ -200,6 +215,7 @@ CHECKS: list[Callable[[Services], CheckResult]] = [
     check_twenty_years,
     check_exemption_forms,
     check_minimum_wages,
+    check_payment_allocation,
     check_orphans,
 ]
 

@@ -141,6 +141,34 @@ CREATE FUNCTION poundage_on(p_county text, p_before numeric, p_amount numeric) R
     SELECT round(poundage_total(p_county, p_before + p_amount), 2) - round(poundage_total(p_county, p_before), 2)
 $$;
 
+-- The replay without writing or locking, for checks (doctor): the same arithmetic as replay_ledger.
+CREATE FUNCTION replay_ledger_read(p_judgment_id bigint) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    j judgments; p record; v_principal numeric; v_carry numeric := 0; v_carry_std numeric := 0; v_from date;
+    v_acc numeric; v_acc_std numeric; v_i numeric; v_p numeric; v_rest numeric; v_changed jsonb := '[]';
+BEGIN
+    SELECT * INTO j FROM judgments WHERE id = p_judgment_id;
+    v_principal := j.principal; v_from := j.entered_on;
+    FOR p IN SELECT x.* FROM payments x JOIN enforcement_cases c ON c.id = x.case_id
+              WHERE c.judgment_id = j.id AND x.kind <> 'reversal'
+                AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses_payment_id = x.id)
+              ORDER BY x.received_on, x.id LOOP
+        v_acc := v_carry + v_principal * interest_factor(j.id, v_from, p.received_on);
+        v_acc_std := v_carry_std + v_principal * standard_interest_factor(v_from, p.received_on);
+        v_i := least(p.gross, round(CASE WHEN applied_at_standard_rate(j.id, p.received_on) THEN v_acc_std
+                                         ELSE v_acc END, 2));
+        v_rest := p.gross - v_i;
+        v_p := least(v_rest, v_principal);
+        v_carry := round(greatest(v_acc - v_i, 0), 6);
+        v_carry_std := round(greatest(v_acc_std - v_i, 0), 6);
+        v_principal := v_principal - v_p; v_from := p.received_on;
+        IF (p.interest_part, p.principal_part) IS DISTINCT FROM (v_i, v_p) THEN
+            v_changed := v_changed || jsonb_build_object('payment_id', p.id);
+        END IF;
+    END LOOP;
+    RETURN jsonb_build_object('changed', v_changed);
+END $$;
+
 -- Interest first, then principal, then costs (CPLR 5004; costs bear no interest). A reversal is
 -- an admin's act and restores the ledger as if the payment never happened: every later payment is
 -- re-allocated in date order (docs/domain.md "Payments").
@@ -299,3 +327,37 @@ BEGIN
         'balance', v_balance, 'duplicate', false, 'poundage', p.poundage, 'poundage_owed', p.poundage_owed,
         'reallocated', coalesce(v_replay->'changed', '[]'));
 END $$;
+
+-- Payments recorded before these rules (a pre-2022-04-30 payment allocated at 2%, a reversal that
+-- only subtracted its parts) are re-allocated by the law on an admin's word: the ledger replayed,
+-- every changed payment listed in one event (flag_set, flag ledger_reallocated). `dragonfly doctor`
+-- lists the cases whose stored parts differ from the replay.
+CREATE FUNCTION reallocate_payments(p_case_ref text, p_reason text, p_actor text, p_source text DEFAULT 'cli')
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE c enforcement_cases; v_reason text; v_replay jsonb;
+BEGIN
+    c := lock_case(p_case_ref);
+    IF NOT is_admin(p_actor) THEN
+        PERFORM df_raise('DF060', format('Re-allocating the payments of %s needs the admin role', c.case_ref),
+                         'Ask an admin to run it.');
+    END IF;
+    v_reason := require_text(p_reason, 'reason for the re-allocation');
+    v_replay := replay_ledger(c.judgment_id, true);
+    IF jsonb_array_length(v_replay->'changed') > 0 THEN
+        PERFORM append_event(c.id, 'flag_set', p_actor, p_source, jsonb_build_object(
+            'flag', 'ledger_reallocated', 'value', true, 'reason', v_reason,
+            'reallocated', v_replay->'changed', 'balance_after', case_balance(c.id)));
+    END IF;
+    RETURN jsonb_build_object('case_ref', c.case_ref, 'reallocated', v_replay->'changed', 'balance', case_balance(c.id));
+END $$;
+
+-- Doctor: cases whose stored payment parts differ from the ledger replayed by the law.
+CREATE FUNCTION misallocated_cases(p_limit integer DEFAULT 50) RETURNS TABLE (case_ref text, payments integer)
+LANGUAGE sql STABLE AS $$
+    SELECT c.case_ref, jsonb_array_length(r.v->'changed')
+      FROM enforcement_cases c
+     CROSS JOIN LATERAL (SELECT replay_ledger_read(c.judgment_id) AS v) r
+     WHERE EXISTS (SELECT 1 FROM payments p WHERE p.case_id = c.id)
+       AND jsonb_array_length(r.v->'changed') > 0
+     ORDER BY c.case_number LIMIT p_limit
+$$;

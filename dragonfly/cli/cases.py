@@ -102,3 +102,20 @@ def renew(
     except DomainError as exc:
         raise domain_fail(exc) from None
     console.print(f"{r['case_ref']}: renewed {r['renewed_on']}; presumed paid from {r['presumed_paid_since']}.")
+
+
+@app.command("reallocate")
+def reallocate(
+    case_ref: str = typer.Argument(..., help="e.g. DF-1042"),
+    reason: str = typer.Argument(..., help="why, e.g. 'doctor: recorded before the lawfully-applied rule'"),
+) -> None:
+    """Re-allocate a case's payments by the law (interest first, in date order; pre-2022-04-30
+    consumer payments as at 9%), admins only; one event lists each change (example: dragonfly case
+    reallocate DF-1042 "doctor")."""
+    s = services()
+    try:
+        with rpc.transaction(s.engine) as conn:
+            r = rpc.call(conn, "reallocate_payments", case_ref=case_ref, reason=reason, actor=actor(), source="cli")
+    except DomainError as exc:
+        raise domain_fail(exc) from None
+    console.print(f"{r['case_ref']}: {len(r['reallocated'])} payment(s) re-allocated; balance ${r['balance']}.")

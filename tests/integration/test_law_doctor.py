@@ -9,9 +9,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from dragonfly import doctor, rpc
+from dragonfly import doctor, errors, rpc
 from dragonfly.cli import app
-from tests.integration.test_engine_support import add_document, execute, last_event, new_case, run, scalar
+from tests.integration.test_engine_support import add_document, execute, last_event, new_case, refused, run, scalar
 
 
 def _cli(db_url: str, tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
@@ -90,3 +90,38 @@ def test_doctor_reports_restraints_on_a_persons_bank_without_forms(services, eng
     assert len(doctor.check_exemption_forms(services).details) == 1  # a business has no exemption
     add_document(engine, ref, "exemption_forms")
     assert doctor.check_exemption_forms(services).ok
+
+
+def test_doctor_finds_payments_allocated_before_the_rule_and_an_admin_reallocates(
+    services, engine, db_url, tmp_path
+) -> None:
+    from decimal import Decimal as D
+
+    ref = new_case(engine, entered_on=date(2020, 4, 30), principal=D("10000.00"), consumer_debt=True)
+    p = run(
+        engine,
+        rpc.record_enforcement_payment,
+        case_ref=ref,
+        amount=D("1000.00"),
+        kind="direct",
+        idempotency_key="old",
+        received_on=date(2022, 4, 29),
+        actor="cli:test",
+    )
+    assert doctor.check_payment_allocation(services).ok
+    # As the engine allocated it before issue 13 (2% from entry): $399.45 interest, $600.55 principal.
+    execute(
+        engine, "UPDATE payments SET interest_part = 399.45, principal_part = 600.55 WHERE id = :i", i=p["payment_id"]
+    )
+    execute(engine, "UPDATE judgments SET unpaid_principal = 9399.45, interest_carry = 0")
+    result = doctor.check_payment_allocation(services)
+    assert not result.ok and result.details[0].startswith(f"{ref}: 1 payment(s) allocated differently")
+    with refused(engine, errors.ReversalForbidden, match="needs the admin role"):
+        run(engine, rpc.call, function="reallocate_payments", case_ref=ref, reason="doctor", actor="U0OFFICER")
+    r = _cli(db_url, tmp_path, "case", "reallocate", ref, "doctor: recorded before the rule")
+    assert r.exit_code == 0, r.output
+    ev = last_event(engine, ref)
+    assert ev.payload["flag"] == "ledger_reallocated" and ev.payload["reallocated"][0]["interest_part"] == 1000
+    assert ev.payload["reallocated"][0]["was"]["interest_part"] == 399.45
+    assert doctor.check_payment_allocation(services).ok
+    assert scalar(engine, "SELECT unpaid_principal FROM judgments") == D("10000.00")
