@@ -180,6 +180,14 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
     intent = job["intent"] or {}
     op = intent.get("op")
     case_ref, actor = job["case_ref"], job["uploader"]
+    exemption_document_id = None
+    if intent.get("exemption_job"):
+        # The exemption forms (CPLR 5222-a) came as their own upload: wait until they are stored.
+        exemption_document_id = conn.execute(
+            text("SELECT ingested_document_id(CAST(:k AS text))"), {"k": intent["exemption_job"]}
+        ).scalar_one()
+        if exemption_document_id is None:
+            raise Transient("waiting for the exemption forms to be stored", 5.0)
     if op == "queue":
         return rpc.queue_enforcement_action(
             conn,
@@ -190,6 +198,8 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             recipient=intent.get("recipient"),
             note=intent.get("note"),
             idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}",
+            garnishee_kind=intent.get("garnishee_kind"),
+            exemption_document_id=exemption_document_id,
         )
     if op == "advance":
         return rpc.advance_enforcement_action(
@@ -201,6 +211,8 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             document_id=document_id,
             note=intent.get("note"),
             officer_docket=intent.get("officer_docket"),
+            garnishee_kind=intent.get("garnishee_kind"),
+            exemption_document_id=exemption_document_id,
         )
     if op == "pay":
         return rpc.record_enforcement_payment(
@@ -222,6 +234,7 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             document_id=document_id,
             actor=actor,
             served_on=intent.get("served_on"),
+            by_mail=intent.get("by_mail"),
         )
     if op == "attach":
         return {"case_ref": case_ref, "attached": True}

@@ -41,6 +41,7 @@ def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str
         links=links,
         tz=services.settings.tz,
         addresses=c.addresses,
+        law=queries.case_law(session=Session(bind=conn), case_ref=case_ref),
     )
 
 

@@ -12,7 +12,7 @@ import psycopg
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from dragonfly.cli import cases, dbcmd, demo, doctor, imports, runcmd, users
+from dragonfly.cli import cases, dbcmd, demo, doctor, imports, policy, runcmd, users
 from dragonfly.cli.common import command_app
 
 app = command_app(
@@ -24,6 +24,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(users.app, name="users")
 app.add_typer(dbcmd.calendar_app, name="calendar")
 app.add_typer(dbcmd.plan_app, name="plan")
+app.add_typer(policy.app, name="policy")
 app.command("doctor")(doctor.doctor_command)
 from dragonfly.cli import jobs  # noqa: E402
 
