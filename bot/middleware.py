@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy import text
 
+from bot.parsing import storable
 from dragonfly.bootstrap import Services
 from dragonfly.errors import Forbidden
 
@@ -31,19 +32,36 @@ def register(app: App, services: Services) -> None:
         if hit is not None and hit[1] > now:
             return hit[0]
         with services.engine.begin() as conn:
-            role = conn.execute(
-                text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}
-            ).scalar()
+            role = conn.execute(text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}).scalar()
         if len(cache) > 10_000:
             cache.clear()
         cache[user] = (role, now + ROLE_TTL_SECONDS)
         return role
 
     @app.middleware
-    def dragonfly_context(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002
+    def dragonfly_context(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], Any],  # noqa: A002
+    ) -> Any:
+        refuse_unstorable(body)
         context["services"] = services
         context["role"] = role_of(context.user_id) if context.user_id else None
         return next()
+
+
+def refuse_unstorable(value: Any) -> None:
+    """InvalidInput (a clear sentence, nothing recorded) if any text in the request holds a NUL
+    or a lone surrogate: PostgreSQL cannot store either, and they only come from forged or
+    corrupted requests, so the whole request is refused before any listener runs."""
+    if isinstance(value, str):
+        storable(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            refuse_unstorable(v)
+    elif isinstance(value, list):
+        for v in value:
+            refuse_unstorable(v)
 
 
 def require(context: BoltContext, role: str, what: str) -> str:
