@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bot.parsing import storable
 from dragonfly.bootstrap import Services
@@ -31,7 +31,7 @@ def register(app: App, services: Services) -> None:
         hit = cache.get(user)
         if hit is not None and hit[1] > now:
             return hit[0]
-        with services.engine.begin() as conn:
+        with reader(services).connect() as conn:
             role = conn.execute(text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}).scalar()
         if len(cache) > 10_000:
             cache.clear()
@@ -74,6 +74,17 @@ def require(context: BoltContext, role: str, what: str) -> str:
         f"{what} needs the {role} role; {held}",
         f"Ask an admin to run: dragonfly users grant {context.user_id} {role}",
     )
+
+
+def reader(services: Services) -> Engine:
+    """The engine in autocommit mode, made once per process, for reads that are one statement
+    (one statement is one snapshot): no BEGIN and COMMIT round trips around them."""
+    engine = services.extras.get("reader")
+    if engine is None:
+        engine = services.extras["reader"] = services.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    return engine  # type: ignore[no-any-return]
 
 
 def services_of(context: BoltContext) -> Services:
