@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot import errors, middleware
 from bot.listeners import cases, documents, home, options, payments, workflows
+from dragonfly import rules
 from dragonfly.bootstrap import Services
 
 # Slack waits 3 seconds for the answer to a request; a Web API call made while answering
@@ -20,6 +21,7 @@ def build_app(services: Services, *, token_verification: bool = False, request_v
     and slow work goes to durable queues. `request_verification=False` only behind
     bot.slack_http, which checks the signature on the raw bytes before Bolt sees the request."""
     settings = services.settings
+    rules.load(services.engine)  # forms offer the database's stages and kinds (dragonfly/rules.py)
     client = WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
