@@ -4,7 +4,11 @@ nothing was recorded (not "Something went wrong"), and nothing is recorded."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
+import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -46,21 +50,72 @@ def test_slack_refusing_the_waiting_message_records_nothing(bot: Bot, case_ref: 
     assert rows == [{"channel": posted.params["channel"], "case_ref": case_ref, "step": "pay"}]
 
 
-def test_database_unreachable(bot: Bot) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
-    engine = db.make_engine(f"postgresql://postgres@127.0.0.1:{port}/postgres")
-    down = Services(settings=bot.services.settings, database_url="", engine=engine)
-    server = None
+class PgProxy:
+    """A TCP proxy on loopback in front of the test PostgreSQL, which the test can cut: every
+    open connection is closed and new ones are refused, as when the database goes down."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.open: list[socket.socket] = []
+        self.down = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down:
+                client.close()
+                return
+            upstream = socket.create_connection(self.target)
+            self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.down = True
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        self.listener.close()
+        for s in self.open:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+def test_database_down_after_start(bot: Bot, db_url: str, case_ref: str) -> None:
+    parts = urlsplit(db_url)
+    proxy = PgProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    via_proxy = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
+    engine = db.make_engine(via_proxy)
+    services = Services(settings=bot.services.settings, database_url=via_proxy, engine=engine)
+    url, server = _serve(services)
     try:
-        url, server = _serve(down)
-        r = SlackSender(url, SECRET).command("note DF-1001 the levy arrived", user=OFFICER)
+        sender = SlackSender(url, SECRET)
+        assert "Note added" in sender.command(f"note {case_ref} while up", user=OFFICER).json()["text"]
+        proxy.cut()
+        time.sleep(6)  # the role cache (5 s) no longer answers: the database is asked, and is gone
+        r = sender.command(f"note {case_ref} the levy arrived", user=OFFICER)
         assert r.status_code == 200
         text = r.json()["text"]
-        assert text.startswith(":hourglass: The database is unavailable right now, so nothing was recorded")
+        assert text.startswith(":hourglass: The database is unavailable right now, so nothing was recorded"), text
+        assert bot.events(case_ref) == 2  # intake and the first note only
     finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        server.shutdown()
+        server.server_close()
         engine.dispose()
