@@ -494,7 +494,7 @@ def register(app: App) -> None:
         ack()
         user = require(context, "viewer", "Reading a case")
         ref = parsing.case_ref(body["actions"][0].get("value"))
-        with services_of(context).engine.begin() as conn:
+        with reader(services_of(context)).connect() as conn:
             blocks = card_blocks(conn, ref, services_of(context))
         channel = (body.get("channel") or {}).get("id")
         if channel:
