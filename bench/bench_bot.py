@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_bot_load import LUA, python_load  # noqa: E402
+from bench.load_drivers import LUA, python_load  # noqa: E402
 
 SECRET = "bench-signing-secret"
 USER = "U0BRUNO02"  # an officer in the demo book
