@@ -90,7 +90,8 @@ class ParsedRequest(BoltRequest):
         self.raw_body = raw
         self.query = {}
         self.headers = build_normalized_headers(headers)
-        self.content_type = (self.headers.get("content-type") or [None])[0]
+        types = self.headers.get("content-type") or []
+        self.content_type = types[0] if types else None
         self.body = body
         self.context = build_context(BoltContext({}), body)
         self.lazy_only = False
