@@ -169,7 +169,7 @@ class FakeSlack:
         metadata = params.get("metadata")
         if isinstance(metadata, str):  # form-encoded calls carry it as JSON text
             metadata = json.loads(metadata)
-        message = {"type": "message", "ts": ts, "text": params.get("text"), "metadata": metadata}
+        message: dict[str, Any] = {"type": "message", "ts": ts, "text": params.get("text"), "metadata": metadata}
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
         with self._lock:
