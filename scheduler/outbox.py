@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
+from scheduler.resend_check import posted_before, with_key
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +250,10 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                 log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
                 continue
             try:
-                ts = send(client, row["method"], row["payload"])
+                # A row claimed again may have been posted by a worker that died mid-send.
+                ts = posted_before(client, conn, row, token)
+                if ts is None:
+                    ts = send(client, row["method"], with_key(row))
                 outcome = Outcome("sent", ts=ts)
             except Exception as exc:  # every failure is recorded on the row, none is lost
                 outcome = classify(exc, token)

@@ -14,7 +14,7 @@ from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.listeners import args, subcommand
 from bot.listeners.common import act, field, meta, open_modal, submit
-from bot.middleware import require, services_of
+from bot.middleware import reader, require, services_of
 from bot.service import Duplicate, once, tell, value
 from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
@@ -129,7 +129,7 @@ def register(app: App) -> None:
         if not a:
             open_modal(ack=ack, client=client, body=body, view=modals.case_modal(meta(body)))
             return
-        with services_of(context).engine.begin() as conn:
+        with reader(services_of(context)).connect() as conn:  # the card is one statement
             blocks = card_blocks(conn, parsing.case_ref(a[0]), services_of(context))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
@@ -496,7 +496,7 @@ def register(app: App) -> None:
         ack()
         user = require(context, "viewer", "Reading a case")
         ref = parsing.case_ref(body["actions"][0].get("value"))
-        with services_of(context).engine.begin() as conn:
+        with reader(services_of(context)).connect() as conn:
             blocks = card_blocks(conn, ref, services_of(context))
         channel = (body.get("channel") or {}).get("id")
         if channel:
