@@ -38,6 +38,9 @@ from dragonfly.cli import storagecmd  # noqa: E402
 
 app.add_typer(storagecmd.app, name="storage")
 app.command("smoke")(imports.smoke_command)
+from dragonfly.cli import queue  # noqa: E402
+
+app.add_typer(queue.app, name="queue")
 
 
 def main() -> None:
