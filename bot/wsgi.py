@@ -8,7 +8,9 @@ from typing import Any
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import build_app
+from bot.listeners import subcommand_names
 from dragonfly.bootstrap import Services
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -37,4 +39,4 @@ def make_wsgi_app(services: Services) -> WSGIApp:
             return [body]
         return slack(environ, start_response)
 
-    return application
+    return metrics.instrument(application, engine=services.engine, commands=subcommand_names())

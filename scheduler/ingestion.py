@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from dragonfly import rpc
+from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import DomainError
 from dragonfly.evidence import record_with_document
@@ -359,6 +359,7 @@ def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: boo
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
         queue_reply(conn, job, failure_reply(job, message, gave_up=gave_up), "failed")
+    metrics.QUEUE_FAILURES.labels("ingestion").inc()
     log.warning("ingestion job %s failed: %s", job["id"], message)
     return "failed"
 

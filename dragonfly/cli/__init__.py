@@ -49,7 +49,9 @@ def main() -> None:
         print(f"DRAGONFLY_LOG_LEVEL={level!r} is not a log level; using WARNING (use DEBUG, INFO, WARNING or ERROR)",
               file=sys.stderr)
         level = "WARNING"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from dragonfly.logs import configure
+
+    configure(level, os.environ.get("DRAGONFLY_LOG_FORMAT", "text"))
     logging.getLogger("apscheduler").setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, cron); the fallback is fine.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
