@@ -20,6 +20,7 @@ from rich.table import Table
 from dragonfly import importer
 from dragonfly.cli.common import actor, console, err_console, fail, services
 from dragonfly.errors import DomainError
+from dragonfly.import_payments import PAYMENTS_LAYOUT, import_payments
 
 app = typer.Typer(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
@@ -44,7 +45,7 @@ nothing to do), 1 bad rows found (also with --partial or --dry-run), 2 the file 
 class _Reporter:
     """Rows/s progress: a rich bar on a terminal, plain log lines otherwise."""
 
-    LABELS = {"read": "reading", "check": "checking", "create": "creating cases"}
+    LABELS = {"read": "reading", "check": "checking", "create": "creating cases", "record": "recording"}
 
     def __init__(self) -> None:
         self.tty = console.is_terminal
@@ -76,15 +77,12 @@ class _Reporter:
         rate = f"{done / (now - start):,.0f}" if now > start and done else "-"
         if self.progress:
             if phase not in self.tasks:
-                self.tasks[phase] = self.progress.add_task(
-                    self.LABELS.get(phase, phase), total=total, rate="-"
-                )
+                self.tasks[phase] = self.progress.add_task(self.LABELS.get(phase, phase), total=total, rate="-")
             self.progress.update(self.tasks[phase], completed=done, total=total or None, rate=rate)
         elif done == total or now - self.last_line >= 2.0:
             self.last_line = now
             err_console.print(
-                f"{self.LABELS.get(phase, phase)}: {done:,}"
-                f"{f' of {total:,}' if total else ''} rows ({rate} rows/s)",
+                f"{self.LABELS.get(phase, phase)}: {done:,}{f' of {total:,}' if total else ''} rows ({rate} rows/s)",
                 highlight=False,
             )
 
@@ -110,7 +108,7 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         if errors:
             importer.write_problems_csv(report.problems, errors)
             console.print(f"Bad rows written to {errors}")
-    noun = "cases" if report.kind == "judgments" else "plaintiffs"
+    noun = {"judgments": "cases"}.get(report.kind, report.kind)
     rows = f"{report.rows:,} row{'s' if report.rows != 1 else ''}"
     if report.rows == 0:
         console.print(f"No rows in {report.path.name}: nothing to import.")
@@ -130,11 +128,7 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         )
     else:
         extra = f", {report.updated:,} updated" if report.kind == "plaintiffs" else ""
-        refs = (
-            f" ({report.first_case_ref}..{report.last_case_ref})"
-            if report.created and report.first_case_ref
-            else ""
-        )
+        refs = f" ({report.first_case_ref}..{report.last_case_ref})" if report.created and report.first_case_ref else ""
         skipped = f", {report.bad_rows:,} bad rows skipped" if report.bad_rows else ""
         rate = f" in {report.seconds:.1f} s" if report.seconds >= 0.1 else ""
         console.print(
@@ -162,16 +156,10 @@ def judgments(
         ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    owner: str | None = typer.Option(
-        None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."
-    ),
+    owner: str | None = typer.Option(None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(
-        False, "--partial", help="Import the good rows even when some are bad."
-    ),
-    batch_size: int = typer.Option(
-        importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."
-    ),
+    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
+    batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."),
 ) -> None:
     _check_errors_path(errors)
     s = services()
@@ -204,9 +192,7 @@ def plaintiffs(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(
-        False, "--partial", help="Import the good rows even when some are bad."
-    ),
+    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
 ) -> None:
     """Import the client list: columns name (required, the key), contact, external_ref.
 
@@ -226,6 +212,46 @@ def plaintiffs(
                 dry_run=dry_run,
                 partial=partial,
                 progress=progress,
+            )
+    except importer.ImportFileError as exc:
+        raise fail(str(exc), 2) from None
+    except DomainError as exc:
+        raise fail(str(exc), 1) from None
+    finally:
+        s.close()
+    _render(report, errors)
+    raise typer.Exit(_exit_code(report))
+
+
+PAYMENTS_HELP = f"""Import payments (marshal and bank remittance reports, lockbox files) from CSV or .xlsx.
+
+Example: dragonfly import payments remittance-2026-11.csv --dry-run --errors bad.csv
+
+Each payment is recorded through the sanctioned path (interest first, with its event), keyed on the
+payer's reference: importing the same file again records nothing twice. Nothing is recorded when
+any row is bad unless --partial is given. Exit codes: 0 recorded (or nothing to do), 1 bad rows
+found (also with --partial or --dry-run), 2 the file cannot be read.
+
+\b
+{PAYMENTS_LAYOUT}
+"""
+
+
+@app.command("payments", help=PAYMENTS_HELP)
+def payments(
+    file: Path = typer.Argument(
+        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, record nothing."),
+    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    partial: bool = typer.Option(False, "--partial", help="Record the good rows even when some are bad."),
+) -> None:
+    _check_errors_path(errors)
+    s = services()
+    try:
+        with _Reporter() as progress:
+            report = import_payments(
+                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
