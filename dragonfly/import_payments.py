@@ -7,31 +7,17 @@ payment larger than the balance, is reported) and changes nothing. Each payment 
 record_enforcement_payment (interest first, then principal, then costs; one payment_recorded
 event), keyed on the payer's reference, so a re-import records nothing twice.
 All-or-nothing: without `partial` every payment is recorded in ONE transaction; the first refusal
-rolls it back and the file is checked again, row by row, to report every refused row.
+rolls it back and every refused row is reported (dragonfly/import_rowwise.py).
 SQL: sql/0081_import_payments.sql.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import psycopg
-
-from dragonfly import db
-from dragonfly.importer import (
-    ImportReport,
-    Progress,
-    RowProblem,
-    _domain,
-    _problems_from_sql,
-    _scalar,
-    _session_setup,
-    _stage,
-    count_lines,
-)
+from dragonfly.import_rowwise import RowwiseImport, run_import
+from dragonfly.importer import ImportReport, Progress
 
 PAYMENTS_LAYOUT = """\
 Payments file layout (CSV, UTF-8 with or without BOM; or .xlsx, first sheet). The first line is
@@ -67,30 +53,15 @@ PAYMENT_COLUMNS = (
     "payer_ref",
 )
 PAYMENT_REQUIRED = ("received_on", "gross", "kind", "payer_ref")
-_STAGE_PAYMENTS = (
-    "CREATE TEMP TABLE df_import_payments (line integer NOT NULL, "
-    + ", ".join(f"{c} text" for c in PAYMENT_COLUMNS)
-    + ")"
+SPEC = RowwiseImport(
+    kind="payments",
+    columns=PAYMENT_COLUMNS,
+    required=PAYMENT_REQUIRED,
+    staging="df_import_payments",
+    checked="df_import_payments_checked",
+    check_sql="SELECT import_check_payments(%s)",
+    apply_function="import_payments_apply",
 )
-CHUNK = 5_000
-
-
-def _apply(
-    conn: psycopg.Connection, *, total: int, actor: str, source: str, collect: bool, progress: Progress | None
-) -> tuple[int, list[RowProblem]]:
-    """Record the checked rows in chunks (progress between them) in the open transaction."""
-    created, problems = 0, []
-    for start in range(1, total + 1, CHUNK):
-        result: dict[str, Any] = _scalar(
-            conn,
-            "SELECT import_payments_apply(%s, %s, %s, %s, %s)",
-            (start, start + CHUNK - 1, actor, source, collect),
-        )
-        created += result["created"]
-        problems += [RowProblem(int(p["line"]), p["column"], p["reason"]) for p in result["problems"]]
-        if progress:
-            progress("record", min(start + CHUNK - 1, total), total)
-    return created, problems
 
 
 def import_payments(
@@ -105,63 +76,14 @@ def import_payments(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate a payments file and record its payments (idempotent on the payer's reference)."""
-    report = ImportReport(kind="payments", path=path, dry_run=dry_run, partial=partial)
-    started = time.perf_counter()
-    total_lines = count_lines(path) if progress else None
-    with db.connect(url) as conn:
-        _session_setup(conn)
-        try:
-            _stage(
-                conn,
-                table="df_import_payments",
-                ddl=_STAGE_PAYMENTS,
-                columns=PAYMENT_COLUMNS,
-                required=PAYMENT_REQUIRED,
-                path=path,
-                report=report,
-                progress=progress,
-                total=total_lines,
-            )
-            counts = _scalar(conn, "SELECT import_check_payments(%s)", (as_of,))
-            report.to_create, report.present = counts["create"], counts["present"]
-            report.problems.extend(_problems_from_sql(conn, "df_import_payments_checked"))
-            static_bad = bool(report.problems)
-            if report.to_create and (partial or dry_run or not static_bad):
-                conn.commit()  # the session's temp tables (no domain rows) outlive what follows
-                collect = partial or dry_run
-                try:
-                    created, refused = _apply(
-                        conn, total=report.to_create, actor=actor, source=source, collect=collect, progress=progress
-                    )
-                except psycopg.Error as exc:
-                    conn.rollback()  # all or nothing: one refusal, and nothing is recorded
-                    if _domain(exc) is None:
-                        raise
-                    _, refused = _apply(
-                        conn, total=report.to_create, actor=actor, source=source, collect=True, progress=None
-                    )
-                    conn.rollback()
-                    created = 0
-                report.problems.extend(refused)
-                report.to_create -= len({p.line for p in refused})
-                if dry_run or (refused and not partial):
-                    conn.rollback()
-                else:
-                    conn.commit()
-                    report.created = created
-                    report.written = created > 0
-            else:
-                conn.rollback()
-        except psycopg.Error as exc:
-            conn.rollback()
-            domain = _domain(exc)
-            if domain is not None:
-                raise domain from None
-            raise
-        finally:
-            conn.execute("DROP TABLE IF EXISTS pg_temp.df_import_payments_checked, pg_temp.df_import_payments")
-            conn.commit()
-    report.problems.sort(key=lambda p: p.line)
-    report.bad_rows = len({p.line for p in report.problems})
-    report.seconds = time.perf_counter() - started
-    return report
+    return run_import(
+        SPEC,
+        url=url,
+        path=path,
+        actor=actor,
+        dry_run=dry_run,
+        partial=partial,
+        source=source,
+        check_params=(as_of,),
+        progress=progress,
+    )
