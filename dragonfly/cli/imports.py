@@ -20,6 +20,7 @@ from rich.table import Table
 from dragonfly import importer
 from dragonfly.cli.common import actor, console, err_console, fail, services
 from dragonfly.errors import DomainError
+from dragonfly.import_corrections import CORRECTIONS_LAYOUT, import_corrections
 from dragonfly.import_payments import PAYMENTS_LAYOUT, import_payments
 
 app = typer.Typer(
@@ -108,7 +109,7 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         if errors:
             importer.write_problems_csv(report.problems, errors)
             console.print(f"Bad rows written to {errors}")
-    noun = {"judgments": "cases"}.get(report.kind, report.kind)
+    noun = {"judgments": "cases", "corrections": "changes"}.get(report.kind, report.kind)
     rows = f"{report.rows:,} row{'s' if report.rows != 1 else ''}"
     if report.rows == 0:
         console.print(f"No rows in {report.path.name}: nothing to import.")
@@ -251,6 +252,45 @@ def payments(
     try:
         with _Reporter() as progress:
             report = import_payments(
+                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
+            )
+    except importer.ImportFileError as exc:
+        raise fail(str(exc), 2) from None
+    except DomainError as exc:
+        raise fail(str(exc), 1) from None
+    finally:
+        s.close()
+    _render(report, errors)
+    raise typer.Exit(_exit_code(report))
+
+
+CORRECTIONS_HELP = f"""Apply bulk corrections (owner, next action, stage, tier override) from CSV or .xlsx.
+
+Example: dragonfly import corrections reassign-maria.csv --dry-run
+
+Each change goes through its sanctioned function (the same rules and events as in Slack); a change a
+rule refuses is a bad row, a change the case already has is "already present". Nothing is changed
+when any row is bad unless --partial is given. Exit codes as for `import payments`.
+
+\b
+{CORRECTIONS_LAYOUT}
+"""
+
+
+@app.command("corrections", help=CORRECTIONS_HELP)
+def corrections(
+    file: Path = typer.Argument(
+        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, change nothing."),
+    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    partial: bool = typer.Option(False, "--partial", help="Apply the good rows even when some are bad."),
+) -> None:
+    _check_errors_path(errors)
+    s = services()
+    try:
+        with _Reporter() as progress:
+            report = import_corrections(
                 url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
             )
     except importer.ImportFileError as exc:
