@@ -117,14 +117,24 @@ def run_import(
             static_bad = bool(report.problems)
             if report.to_create and (partial or dry_run or not static_bad):
                 conn.commit()  # the session's temp tables (no domain rows) outlive what follows
-                args = dict(total=report.to_create, actor=actor, source=source)
+                total = report.to_create
                 try:
-                    created, refused = _apply(conn, spec, collect=partial or dry_run, progress=progress, **args)
+                    created, refused = _apply(
+                        conn,
+                        spec,
+                        total=total,
+                        actor=actor,
+                        source=source,
+                        collect=partial or dry_run,
+                        progress=progress,
+                    )
                 except psycopg.Error as exc:
                     conn.rollback()  # all or nothing: one refusal, and nothing is recorded
                     if _domain(exc) is None:
                         raise
-                    _, refused = _apply(conn, spec, collect=True, progress=None, **args)
+                    _, refused = _apply(
+                        conn, spec, total=total, actor=actor, source=source, collect=True, progress=None
+                    )
                     created = 0
                 report.problems.extend(refused)
                 report.to_create -= len({p.line for p in refused})
