@@ -129,6 +129,7 @@ class EventKind(StrEnum):
     asset_recorded = "asset_recorded"
     flag_set = "flag_set"
     deadline_warning = "deadline_warning"
+    judgment_corrected = "judgment_corrected"
 
 
 # Python enum -> SQL enum type name, for the parity check.

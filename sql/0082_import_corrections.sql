@@ -6,6 +6,11 @@
 --   next_action  YYYY-MM-DD       what to do (required)          -            set_next_action (09:00 firm time)
 --   stage        a stage          a note; to close: a closing reason          set_enforcement_stage
 --   tier         0..3             why (required)                 YYYY-MM-DD   set_tier_override (expires 00:00)
+--   principal    an amount        why (required)                 -            correct_judgment_fact
+--   entered_on   YYYY-MM-DD       why (required)                 -            correct_judgment_fact
+--   index_number e.g. 54925/19    why (required)                 -            correct_judgment_fact
+--   debtor_type  person|business  why (required)                 -            correct_judgment_fact
+--   (correct_judgment_fact is in sql/0084_judgment_corrections.sql; plpgsql resolves it when called)
 -- Same contract as sql/0081_import_payments.sql: import_check_corrections() validates the staged
 -- pg_temp.df_import_corrections set-based into pg_temp.df_import_corrections_checked (a change
 -- the case already has is "already present", so a re-import records nothing), and
@@ -40,14 +45,16 @@ BEGIN
     d AS (
         SELECT p.*, c.id AS case_id, c.case_ref, c.status AS case_status, c.stage::text AS stage_now,
                c.owner_slack_id, c.next_action_at, c.next_action_what, o.tier AS override_tier,
-               o.expires_at AS override_until,
+               o.expires_at AS override_until, j.principal AS principal_now, j.entered_on AS entered_now,
+               j.index_number AS index_now, CASE WHEN j.debtor_is_person THEN 'person' ELSE 'business' END AS debtor_type_now,
                CASE WHEN c.id IS NOT NULL AND p.change IS NOT NULL
                          AND count(*) OVER (PARTITION BY c.id, p.change) > 1 THEN
                     (SELECT string_agg(x.line::text, ', ' ORDER BY x.line) FROM p x
                       WHERE x.case_number = p.case_number AND x.change = p.change) END AS dup_lines
           FROM p
           LEFT JOIN enforcement_cases c ON c.case_number = p.case_number
-          LEFT JOIN tier_overrides o ON o.case_id = c.id AND o.active),
+          LEFT JOIN tier_overrides o ON o.case_id = c.id AND o.active
+          LEFT JOIN judgments j ON j.id = c.judgment_id),
     checked AS (
         SELECT d.*,
                CASE d.change
@@ -56,6 +63,10 @@ BEGIN
                                            AND d.next_action_what IS NOT DISTINCT FROM d.reason
                    WHEN 'stage' THEN d.stage_now = lower(d.value)
                    WHEN 'tier' THEN d.override_tier = d.tier AND d.override_until = d.until_at
+                   WHEN 'principal' THEN d.principal_now = import_parse_amount(d.value)
+                   WHEN 'entered_on' THEN d.entered_now = import_parse_date(d.value)
+                   WHEN 'index_number' THEN d.index_now = d.value
+                   WHEN 'debtor_type' THEN d.debtor_type_now = lower(d.value)
                END AS same,
                array_remove(ARRAY[
                    CASE WHEN d.case_ref_raw IS NULL THEN 'case_ref|required, but empty'
@@ -63,15 +74,18 @@ BEGIN
                             THEN format('case_ref|"%s" is not a case id (they look like DF-1042)', d.case_ref_raw)
                         WHEN d.case_id IS NULL THEN format('case_ref|there is no case DF-%s', d.case_number)
                    END,
-                   CASE WHEN d.change IS NULL THEN 'change|required: owner, next_action, stage or tier'
-                        WHEN d.change NOT IN ('owner', 'next_action', 'stage', 'tier')
-                            THEN format('change|"%s" is not a change this import makes (owner, next_action, stage, tier)',
-                                        d.change)
+                   CASE WHEN d.change IS NULL THEN 'change|required: owner, next_action, stage, tier, principal, '
+                                                   'entered_on, index_number or debtor_type'
+                        WHEN d.change NOT IN ('owner', 'next_action', 'stage', 'tier', 'principal', 'entered_on',
+                                              'index_number', 'debtor_type')
+                            THEN format('change|"%s" is not a change this import makes (owner, next_action, stage, tier, '
+                                        'principal, entered_on, index_number, debtor_type)', d.change)
                         WHEN d.dup_lines IS NOT NULL
                             THEN format('change|%s of %s is changed on lines %s of this file: keep one',
                                         d.change, d.case_ref, d.dup_lines)
                    END,
-                   CASE WHEN d.change IN ('owner', 'next_action', 'stage', 'tier') AND d.value IS NULL
+                   CASE WHEN d.change IN ('owner', 'next_action', 'stage', 'tier', 'principal', 'entered_on',
+                                          'index_number', 'debtor_type') AND d.value IS NULL
                             THEN 'value|required, but empty'
                         WHEN d.change = 'owner' AND d.value !~ '^[UW][A-Z0-9]{2,}$'
                             THEN format('value|"%s" is not a Slack user id (like U0123ABCD)', d.value)
@@ -80,8 +94,17 @@ BEGIN
                         WHEN d.change = 'stage' AND lower(d.value) NOT IN ('intake', 'discovery', 'execution', 'recovery', 'closed')
                             THEN format('value|"%s" is not a stage (intake, discovery, execution, recovery, closed)', d.value)
                         WHEN d.change = 'tier' AND d.tier IS NULL THEN format('value|"%s" is not a tier (0, 1, 2 or 3)', d.value)
+                        WHEN d.change = 'principal' AND coalesce(import_parse_amount(d.value), 0) <= 0
+                            THEN format('value|"%s" is not a principal: more than zero, like 12,345.67', d.value)
+                        WHEN d.change = 'entered_on' AND import_parse_date(d.value) IS NULL
+                            THEN format('value|"%s" is not a date; write YYYY-MM-DD', d.value)
+                        WHEN d.change = 'index_number' AND d.value !~ '^([A-Za-z]{1,4}-?)?[0-9]{1,7}[/-][0-9]{2,4}$'
+                            THEN format('value|"%s" is not an index number (like 54925/19 or CV-012345-23)', d.value)
+                        WHEN d.change = 'debtor_type' AND lower(d.value) NOT IN ('person', 'business')
+                            THEN format('value|"%s" is not a debtor type (person or business)', d.value)
                    END,
-                   CASE WHEN d.change IN ('next_action', 'stage', 'tier') AND d.reason IS NULL
+                   CASE WHEN d.change IN ('next_action', 'stage', 'tier', 'principal', 'entered_on', 'index_number',
+                                          'debtor_type') AND d.reason IS NULL
                             THEN format('reason|required for a %s change%s', d.change,
                                         CASE WHEN d.change = 'next_action' THEN ' (what is to be done)'
                                              WHEN d.change = 'stage' AND lower(d.value) = 'closed'
@@ -134,6 +157,7 @@ BEGIN
                         CASE WHEN lower(r.value) <> 'closed' THEN r.reason END,
                         CASE WHEN lower(r.value) = 'closed' THEN lower(r.reason) END, false, p_source);
                 WHEN 'tier' THEN PERFORM set_tier_override(r.case_ref, r.tier, r.reason, r.until_at, p_actor, p_source);
+                ELSE PERFORM correct_judgment_fact(r.case_ref, r.change, r.value, r.reason, p_actor, p_source);
             END CASE;
             v_created := v_created + 1;
         EXCEPTION WHEN SQLSTATE 'DF000' THEN  -- a refusal of class DF (df_raise)

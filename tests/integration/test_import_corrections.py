@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from dragonfly import db
 from dragonfly.cli import imports
+from dragonfly.doctor import CHAIN_SQL
 from dragonfly.import_corrections import CORRECTION_COLUMNS, import_corrections
 
 HEADER = list(CORRECTION_COLUMNS)
@@ -128,4 +129,84 @@ def test_cli_corrections_dry_run(make_case, db_url, tmp_path):  # type: ignore[n
     before = state(db_url)
     out = CliRunner().invoke(imports.app, ["corrections", str(path), "--dry-run"], env=env)
     assert out.exit_code == 1 and "at most 90 days" in out.output, out.output  # the override rule, found in a dry run
+    assert state(db_url) == before
+
+
+def test_judgment_facts_are_corrected_as_events_with_before_and_after(make_case, engine, db_url, tmp_path):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from dragonfly import rpc
+
+    a = make_case(principal=Decimal("1000.00"), entered_on=date(2023, 1, 1), debtor_type="person")
+    with db.connect(db_url) as conn:
+        index_before = conn.execute(
+            "SELECT j.index_number FROM judgments j JOIN enforcement_cases c ON c.judgment_id = j.id"
+            " WHERE c.case_ref = %s",
+            (a,),
+        ).fetchone()[0]
+    b = make_case(index_number="88888/23")
+    paid = make_case()
+    with rpc.transaction(engine) as conn:
+        rpc.record_enforcement_payment(
+            conn, case_ref=paid, amount=Decimal("10.00"), kind="direct", idempotency_key="p:1", actor="cli:t"
+        )
+    rows = [
+        ch(a, "principal", "150,000.00", "clerk's transcript"),
+        ch(a, "entered_on", "2022-06-01", "entry date misread"),
+        ch(a, "debtor_type", "business", "debtor is an LLC"),
+        ch(a, "index_number", "77777/22", "typo"),
+    ]
+    report = import_corrections(url=db_url, path=write_csv(tmp_path / "facts.csv", rows), actor="cli:tester")
+    assert (report.created, report.bad_rows) == (4, 0), report.problems
+    with db.connect(db_url) as conn:
+        events = conn.execute(
+            "SELECT e.payload FROM enforcement_events e JOIN enforcement_cases c ON c.id = e.case_id"
+            " WHERE c.case_ref = %s AND e.kind = 'judgment_corrected' ORDER BY e.seq",
+            (a,),
+        ).fetchall()
+        j = conn.execute(
+            "SELECT j.principal, j.unpaid_principal, j.entered_on, j.index_number, j.debtor_is_person, j.accrual_date,"
+            " c.rule_tier, (SELECT min(from_date) FROM interest_segments s WHERE s.judgment_id = j.id),"
+            " (SELECT docketed_on FROM judgment_dockets k WHERE k.judgment_id = j.id)"
+            " FROM judgments j JOIN enforcement_cases c ON c.judgment_id = j.id WHERE c.case_ref = %s",
+            (a,),
+        ).fetchone()
+        summary = conn.execute(
+            "SELECT summary FROM v_enforcement_timeline WHERE case_ref = %s AND kind = 'judgment_corrected'"
+            " ORDER BY seq LIMIT 1",
+            (a,),
+        ).fetchone()
+        assert conn.execute(str(CHAIN_SQL.text)).fetchall() == []  # doctor's hash-chain check
+    assert [(e[0]["field"], e[0]["before"], e[0]["after"]) for e in events] == [
+        ("principal", "1000.00", "150000.00"),
+        ("entered_on", "2023-01-01", "2022-06-01"),
+        ("debtor_type", "person", "business"),
+        ("index_number", index_before, "77777/22"),
+    ]
+    assert events[0][0]["reason"] == "clerk's transcript" and events[0][0]["tier_after"] >= 2
+    assert j[:6] == (Decimal("150000.00"), Decimal("150000.00"), date(2022, 6, 1), "77777/22", False, date(2022, 6, 1))
+    assert j[6] >= 2 and j[7] == date(2022, 6, 1) and j[8] == date(2022, 6, 1)
+    assert summary and "Corrected principal: 1000.00 -> 150000.00" in summary[0]
+
+    before = state(db_url)
+    again = import_corrections(url=db_url, path=write_csv(tmp_path / "facts.csv", rows), actor="cli:tester")
+    assert (again.created, again.present) == (0, 4) and state(db_url) == before
+
+    refused = import_corrections(
+        url=db_url,
+        path=write_csv(
+            tmp_path / "no.csv",
+            [
+                ch(paid, "principal", "99.00", "x"),
+                ch(b, "index_number", "77777/22", "x"),
+                ch(b, "debtor_type", "robot", "x"),
+                ch(b, "principal", "0", "x"),
+            ],
+        ),
+        actor="cli:tester",
+        dry_run=True,
+    )
+    by_line = {p.line: p.reason for p in refused.problems}
+    assert "has payments recorded" in by_line[2] and "is already " + a in by_line[3]
+    assert "not a debtor type" in by_line[4] and "not a principal" in by_line[5]
     assert state(db_url) == before
