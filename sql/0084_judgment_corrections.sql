@@ -1,3 +1,4 @@
+-- depends: 0083_event_kind_judgment_corrected 0101_papers
 -- Corrections of a judgment's facts (principal, entry date, index number, debtor type), issue 16:
 -- correct_judgment_fact records each as a judgment_corrected event with the values before and
 -- after and the reason ("corrections are new events"), keeps what depends on the fact current
@@ -5,7 +6,8 @@
 -- refuses a correction the rules cannot absorb: principal, entry date and debtor type decide how
 -- payments were split between interest and principal, so they are corrected only on a case with
 -- no payments recorded (reverse the payments, correct, record them again).
--- event_summary (sql/0004_views.sql) gains the line for the new kind; the rest of its body is unchanged.
+-- event_summary (its latest body, sql/0101_papers.sql) gains the line for the new kind; the rest is
+-- unchanged. The depends line makes yoyo apply this after that redefinition on a fresh database too.
 
 CREATE OR REPLACE FUNCTION event_summary(p_kind event_kind, p jsonb) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT CASE p_kind
@@ -33,6 +35,8 @@ CREATE OR REPLACE FUNCTION event_summary(p_kind event_kind, p jsonb) RETURNS tex
         WHEN 'flag_set' THEN format('Flag %s = %s: %s', p->>'flag', p->>'value', p->>'reason')
         WHEN 'deadline_warning' THEN format('Deadline warning: %s #%s %s due %s', p->>'kind', p->>'action_id',
                                             p->>'warning', p->>'due')
+        WHEN 'address_set' THEN format('Address (%s) %s: %s', p->>'role', p->>'name',
+                                       replace(p->>'address', E'\n', ', '))
         WHEN 'judgment_corrected' THEN format('Corrected %s: %s -> %s (%s)', replace(p->>'field', '_', ' '),
                                               p->>'before', p->>'after', p->>'reason')
     END

@@ -17,19 +17,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from dragonfly import importer
-from dragonfly.cli.common import actor, console, err_console, fail, services
-from dragonfly.errors import DomainError
+from dragonfly import importer, rules
+from dragonfly.cli.common import actor, command_app, console, err_console, fail, services
 from dragonfly.import_corrections import CORRECTIONS_LAYOUT, import_corrections
 from dragonfly.import_payments import PAYMENTS_LAYOUT, import_payments
 
-app = typer.Typer(
+app = command_app(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
     no_args_is_help=True,
 )
 
 SHOWN_PROBLEMS = 20
-STAGE_ORDER = ["intake", "discovery", "execution", "recovery", "closed"]
 
 JUDGMENTS_HELP = f"""Import judgments from a CSV or .xlsx file; one enforcement case per judgment.
 
@@ -178,8 +176,6 @@ def judgments(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 2 if exc.code == "DF008" else 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -216,8 +212,6 @@ def plaintiffs(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -256,8 +250,6 @@ def payments(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -295,8 +287,6 @@ def corrections(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -312,6 +302,7 @@ def smoke_command() -> None:
     s = services()
     try:
         report = importer.smoke(engine=s.engine)
+        stage_order = rules.load(s.engine).of("stage")
     finally:
         s.close()
     tiers = sorted({r.tier for r in report.census}, reverse=True)
@@ -323,7 +314,7 @@ def smoke_command() -> None:
     by = {(r.stage, r.tier): r.cases for r in report.census}
     for stage in sorted(
         {r.stage for r in report.census},
-        key=lambda x: STAGE_ORDER.index(x) if x in STAGE_ORDER else 99,
+        key=lambda x: stage_order.index(x) if x in stage_order else 99,
     ):
         cells = [by.get((stage, t), 0) for t in tiers]
         table.add_row(stage, *[f"{c:,}" for c in cells], f"{sum(cells):,}")

@@ -7,10 +7,9 @@ from rich.table import Table
 
 from dragonfly import queue as q
 from dragonfly import rpc
-from dragonfly.cli.common import actor, console, domain_fail, fail, services
-from dragonfly.errors import DomainError
+from dragonfly.cli.common import actor, command_app, console, fail, services
 
-app = typer.Typer(
+app = command_app(
     help="Queued Slack deliveries (outbox) and document ingestions: see, retry or discard the ones that "
     "failed or got stuck. Example: dragonfly queue list --failed",
     no_args_is_help=True,
@@ -43,8 +42,6 @@ def list_command(
         rows = q.list_rows(
             s.engine, kind=_kind(kind), state=state, stuck_seconds=s.settings.queue_stuck_seconds, limit=limit
         )
-    except DomainError as exc:
-        raise domain_fail(exc) from None
     finally:
         s.close()
     if not rows:
@@ -95,8 +92,6 @@ def retry_command(
                 console.print(
                     f"{result['ref']} ({result['was']}) is queued again; the scheduler's worker takes it next."
                 )
-    except DomainError as exc:
-        raise domain_fail(exc) from None
     finally:
         s.close()
 
@@ -115,8 +110,6 @@ def discard_command(
     try:
         with rpc.transaction(s.engine) as conn:
             result = q.discard(conn, ref=ref, reason=reason, actor=actor(), kind=_kind(kind))
-    except DomainError as exc:
-        raise domain_fail(exc) from None
     finally:
         s.close()
     on_case = f"; recorded on {result['case_ref']}" if result.get("case_ref") else ""
