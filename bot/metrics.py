@@ -87,8 +87,10 @@ def instrument(app: WSGIApp, *, engine: Engine | None = None, commands: Collecti
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
+        raw = b""
+        if length > 0:  # read once for the labels, then handed on unchanged (no length: left alone)
+            raw = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(raw)
         surface, command = classify(path, environ.get("CONTENT_TYPE", ""), raw, commands)
         status = ["500"]
 
@@ -98,7 +100,12 @@ def instrument(app: WSGIApp, *, engine: Engine | None = None, commands: Collecti
 
         token = REQUEST_ID.set(rid)
         try:
-            return list(app(environ, recording_start_response))
+            result = app(environ, recording_start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
         finally:
             seconds = time.perf_counter() - started
             metrics.REQUEST_SECONDS.labels(surface, command).observe(seconds)
