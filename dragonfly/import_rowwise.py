@@ -33,6 +33,7 @@ from dragonfly.importer import (
 )
 
 CHUNK = 5_000
+FIRST_CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -68,16 +69,21 @@ def _apply(
 ) -> tuple[int, list[RowProblem]]:
     """Apply the checked rows in chunks (progress between them) in the open transaction."""
     created, problems = 0, []
-    for start in range(1, total + 1, CHUNK):
+    # A small first chunk: the apply function refreshes statistics between chunks, and until then
+    # lookups on a table that was empty are planned as scans (see sql/0081_import_payments.sql).
+    bounds = [(1, min(FIRST_CHUNK, total))] + [
+        (start, start + CHUNK - 1) for start in range(FIRST_CHUNK + 1, total + 1, CHUNK)
+    ]
+    for start, end in bounds:
         result: dict[str, Any] = _scalar(
             conn,
             f"SELECT {spec.apply_function}(%s, %s, %s, %s, %s)",
-            (start, start + CHUNK - 1, actor, source, collect),
+            (start, end, actor, source, collect),
         )
         created += result["created"]
         problems += [RowProblem(int(p["line"]), p["column"], p["reason"]) for p in result["problems"]]
         if progress:
-            progress("record", min(start + CHUNK - 1, total), total)
+            progress("record", min(end, total), total)
     return created, problems
 
 

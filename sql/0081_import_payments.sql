@@ -155,6 +155,13 @@ BEGIN
     IF p_actor IS NULL OR p_actor !~ '^([UW][A-Z0-9]+|system:[a-z_]+|cli:.+)$' THEN
         PERFORM df_raise('DF008', format('"%s" is not an actor', coalesce(p_actor, '')), 'Use cli:<name> or a Slack user id.');
     END IF;
+    IF p_from > 1 THEN
+        -- The payments recorded so far in this transaction change what the per-payment lookups
+        -- (by idempotency key, by case) should use: planned on the statistics of a table that was
+        -- empty, they scan it whole, and each payment costs more than the last. Fresh statistics
+        -- (they count this transaction's own rows) re-plan them; one sample per chunk is cheap.
+        ANALYZE payments;
+    END IF;
     FOR r IN SELECT * FROM pg_temp.df_import_payments_checked
               WHERE seq BETWEEN p_from AND p_to AND status = 'create' ORDER BY seq LOOP
         IF NOT p_collect THEN
