@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
+from dragonfly import metrics
 from dragonfly.errors import DomainError
 
 log = logging.getLogger("bot.errors")
@@ -64,6 +65,7 @@ def _json(body: dict[str, Any]) -> BoltResponse:
 def register(app: App) -> None:
     @app.error
     def handle(error: Exception, body: dict[str, Any], client: Any) -> BoltResponse:
+        metrics.refusal(error)
         text = message_for(error)
         body = body or {}
         if "command" in body:

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import build_app
+from bot.listeners import subcommand_names
 from bot.slack_http import slack_endpoint
 from dragonfly.bootstrap import Services
 
@@ -44,4 +46,4 @@ def make_wsgi_app(services: Services) -> WSGIApp:
             return _plain(start_response, "200 OK", b"ok\n")
         return _plain(start_response, "404 Not Found", b"Not Found\n")
 
-    return application
+    return metrics.instrument(application, engine=services.engine, commands=subcommand_names())

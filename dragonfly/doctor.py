@@ -182,6 +182,17 @@ def check_orphans(s: Services) -> CheckResult:
     return CheckResult("stored documents match their rows", report.ok, report.lines())
 
 
+def check_queues(s: Services) -> CheckResult:
+    """Deliveries and ingestions that failed for good or that no worker has taken for long."""
+    from dragonfly.queue import list_rows
+
+    rows = list_rows(s.engine, state="open", stuck_seconds=s.settings.queue_stuck_seconds, limit=50)
+    lines = [r.line() for r in rows]
+    if rows:
+        lines.append("see: dragonfly queue list; then dragonfly queue retry ID, or discard ID --reason ...")
+    return CheckResult("no failed or stuck queue rows (outbox, ingestion)", not rows, lines)
+
+
 CHECKS: list[Callable[[Services], CheckResult]] = [
     check_migrations,
     check_hash_chain,
@@ -192,6 +203,7 @@ CHECKS: list[Callable[[Services], CheckResult]] = [
     check_minimum_wages,
     check_payment_allocation,
     check_orphans,
+    check_queues,
 ]
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from dragonfly import rpc
+from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import DomainError
 from dragonfly.evidence import record_with_document
@@ -341,7 +341,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
         message = exc.message if isinstance(exc, StorageError) else str(exc)
         attempts = int(job.get("attempts") or 1)
         if attempts >= max_attempts:
-            return _fail(services, job, f"gave up after {attempts} attempts: {message}")
+            return _fail(services, job, f"gave up after {attempts} attempts: {message}", gave_up=True)
         delay = getattr(exc, "delay", None) or backoff(attempts)
         with rpc.transaction(services.engine) as conn:
             _finish(conn, job_id, "retry", error=message, retry_seconds=delay)
@@ -352,14 +352,27 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
             body.close()
 
 
-def _fail(services: Services, job: dict[str, Any], message: str) -> str:
+def failure_reply(job: dict[str, Any], message: str, *, gave_up: bool) -> str:
+    """What the uploader is told: why nothing was recorded, and what to do about it."""
+    if gave_up:
+        advice = (
+            "The file is still in Slack and nothing was recorded. Upload it again in this thread later, "
+            f"or ask an operator to run `dragonfly queue retry ingestion:{job['id']}` once the problem is fixed."
+        )
+    else:
+        advice = "Nothing was recorded. Fix what is named above and upload the document again in this thread."
+    return f"Could not record the document for {job['case_ref']}: {message}. {advice}"
+
+
+def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: bool = False) -> str:
     with rpc.transaction(services.engine) as conn:
         if not conn.execute(
             text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": int(job["id"])}
         ).scalar_one():
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
-        queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed")
+        queue_reply(conn, job, failure_reply(job, message, gave_up=gave_up), "failed")
+    metrics.QUEUE_FAILURES.labels("ingestion").inc()
     log.warning("ingestion job %s failed: %s", job["id"], message)
     return "failed"
 

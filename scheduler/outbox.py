@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
-from dragonfly import rpc
+from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
 from scheduler.resend_check import posted_before, with_key
 
@@ -263,6 +263,7 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     {**key, "ts": outcome.ts},
                 )
                 sent += 1
+                metrics.DELIVERIES.labels("sent").inc()
             elif outcome.status == "retry":
                 state = conn.execute(
                     text(
@@ -271,6 +272,9 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     ),
                     {**key, "d": outcome.delay, "e": outcome.error, "m": max_attempts},
                 ).scalar_one()
+                metrics.DELIVERIES.labels("retry" if state == "pending" else "failed").inc()
+                if state == "failed":
+                    metrics.QUEUE_FAILURES.labels("outbox").inc()
                 log.warning(
                     "outbox #%s %s: %s; %s, retry in %.1f s",
                     row["id"],
@@ -286,5 +290,7 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     ),
                     {**key, "e": outcome.error},
                 )
+                metrics.DELIVERIES.labels("failed").inc()
+                metrics.QUEUE_FAILURES.labels("outbox").inc()
                 log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)
     return sent

@@ -43,6 +43,11 @@ def subcommand(app: App, *names: str) -> Callable[[Handler], Handler]:
     return add
 
 
+def subcommand_names() -> set[str]:
+    """Every `/enforce` sub-command registered in this process (bounded labels for metrics)."""
+    return {name for routes in _routes.values() for name in routes}
+
+
 def _install(app: App, routes: dict[str, Handler]) -> None:
     @app.command(ids.COMMAND)
     def enforce(ack: Any, body: dict[str, Any], context: Any, client: Any) -> None:

@@ -43,6 +43,9 @@ app.command("smoke")(imports.smoke_command)
 from dragonfly.cli import papers  # noqa: E402
 
 app.add_typer(papers.app, name="papers")
+from dragonfly.cli import queue  # noqa: E402
+
+app.add_typer(queue.app, name="queue")
 
 
 def main() -> None:
@@ -53,7 +56,9 @@ def main() -> None:
             file=sys.stderr,
         )
         level = "WARNING"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from dragonfly.logs import configure
+
+    configure(level, os.environ.get("DRAGONFLY_LOG_FORMAT", "text"))
     logging.getLogger("apscheduler").setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, cron); the fallback is fine.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
