@@ -43,7 +43,6 @@ A_UNBLOCK = "df_unblock"
 A_OPEN_NOTE = "df_open_note"
 A_OPEN_NEXT = "df_open_next"
 A_OPEN_PAY = "df_open_pay"
-A_OPEN_ADVANCE = "df_open_advance"
 A_REFRESH_HOME = "df_refresh_home"
 
 # The "Open" button on scheduler digests and stale alerts (scheduler/jobs/base.py builds it with
