@@ -130,3 +130,16 @@ class AppUser(SQLModel, table=True):
     role: str
     granted_by: str
     granted_at: datetime
+
+
+class OwnerQueue(SQLModel, table=True):
+    """An owner's open cases in queue order, read by an index (`mine`, the Ops Console)."""
+
+    __tablename__ = "v_owner_queue"
+
+    case_id: int = Field(primary_key=True)
+    case_ref: str
+    owner_slack_id: str | None
+    next_action_at: datetime | None
+    tier: int
+    case_number: int

@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
+from scheduler import home
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,8 @@ HANDLERS: dict[str, Callable[[WebClient, dict[str, Any]], str | None]] = {
     "chat.postMessage": _post_message,
     "chat.postEphemeral": _post_ephemeral,
     "views.publish": _publish_view,
+    # "publish home for U": the payload gets its view from scheduler/home.py when it is sent
+    "home.publish": _publish_view,
     "files_upload_v2": _upload_file,
 }
 
@@ -249,7 +252,8 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                 log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
                 continue
             try:
-                ts = send(client, row["method"], row["payload"])
+                method, payload = home.prepare(services, row["method"], row["payload"])
+                ts = send(client, method, payload)
                 outcome = Outcome("sent", ts=ts)
             except Exception as exc:  # every failure is recorded on the row, none is lost
                 outcome = classify(exc, token)
