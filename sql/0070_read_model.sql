@@ -367,7 +367,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE v_rolled integer; v_groups integer;
 BEGIN
     v_rolled := refresh_case_read_model(ARRAY(SELECT m.case_id FROM case_read_model m
-                                               WHERE m.acc_until <= coalesce(p_today, firm_today())));
+                                               WHERE m.acc_until <= coalesce(p_today, firm_today())
+                                                  -- a clock moved back before a stored window
+                                                  OR m.acc_from > coalesce(p_today, firm_today())));
     v_groups := compact_case_totals();
     RETURN jsonb_build_object('rate_windows_rolled', v_rolled, 'total_groups', v_groups);
 END $$;
