@@ -157,7 +157,8 @@ def compare(conn: Any) -> None:
             " WHERE (m.owner_slack_id, m.is_open, m.tier, m.stage, m.stage_entered_at, m.unpaid_principal,"
             "        m.unpaid_costs, m.interest_carry, m.accrual_date, m.recovered, m.open_blockers, m.breach_at,"
             "        m.stale_after) IS DISTINCT FROM (v.owner_slack_id, v.is_open, v.tier, v.stage, v.stage_entered_at,"
-            "        v.unpaid_principal, v.unpaid_costs, v.interest_carry, v.accrual_date, v.recovered, v.open_blockers,"
+            "        v.unpaid_principal, v.unpaid_costs, v.interest_carry, v.accrual_date, v.recovered,"
+            "        v.open_blockers,"
             "        v.breach_at, v.stale_after)"
         )
     ).scalar_one()
