@@ -45,7 +45,7 @@ CREATE INDEX case_read_model_rate_change ON case_read_model (acc_until) WHERE ac
 -- The interest window of one judgment as seen on p_today (see the columns above).
 CREATE FUNCTION rm_accrual(p_judgment_id bigint, p_accrual date, p_today date)
 RETURNS TABLE (acc_from date, acc_rate_days numeric, acc_rate numeric, acc_until date)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH s AS (SELECT from_date, to_date, rate FROM interest_segments WHERE judgment_id = p_judgment_id),
     f AS (SELECT greatest(p_accrual, coalesce((SELECT max(b) FROM s, LATERAL (VALUES (s.from_date), (s.to_date)) v(b)
                                                 WHERE b <= p_today), p_accrual)) AS d)
