@@ -153,8 +153,13 @@ FINISH_SQL = [
 ] + [
     "SELECT setval('case_number_seq', (SELECT max(case_number) FROM enforcement_cases))",
     "SET session_replication_role = origin",
+    # statistics first: the read model's per-case lookups must be planned as index probes
+    "ANALYZE",
     "SELECT refresh_all_case_read_models()",
     "SELECT rebuild_case_totals()",
+    # the seeded tiers are arbitrary: the first nightly scoring makes them the rules' (with events)
+    "SELECT assign_tiers()",
+    "SELECT compact_case_totals()",
     "VACUUM (ANALYZE) enforcement_cases, case_read_model, judgments, debtors, payments, blockers, enforcement_actions",
     "ANALYZE enforcement_events",
 ]

@@ -120,20 +120,9 @@ def search_cases(*, conn: Connection, query: str, limit: int = 100) -> list[dict
     digits = (
         "".join(ch for ch in q if ch.isdigit()) if q.upper().startswith("DF") or q.isdigit() else ""
     )
+    # Candidates come from indexes, only the lines shown are joined (sql/0075_case_search.sql).
     rows = conn.execute(
-        text("""
-        SELECT case_ref, plaintiff_name, debtor_name, tier, stage,
-               CASE WHEN :digits <> '' AND case_number::text = :digits THEN 0
-                    WHEN :digits <> '' AND case_number::text LIKE :digits || '%' THEN 1
-                    WHEN debtor_name ILIKE :q || '%' OR plaintiff_name ILIKE :q || '%' THEN 2
-                    ELSE 3 END AS rank
-          FROM v_enforcement_cases
-         WHERE status = 'open'
-           AND (:q = ''
-                OR (:digits <> '' AND case_number::text LIKE :digits || '%')
-                OR debtor_name ILIKE '%' || :q || '%' OR plaintiff_name ILIKE '%' || :q || '%')
-         ORDER BY rank, tier DESC, case_number
-         LIMIT :limit"""),
+        text("SELECT * FROM search_open_cases(:q, :digits, :limit)"),
         {"q": q, "digits": digits, "limit": min(limit, 100)},
     )
     return [dict(r._mapping) for r in rows]

@@ -249,6 +249,8 @@ BEGIN
 END $$;
 CREATE FUNCTION rm_case_row_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- A set-based writer (assign_tiers) refreshes its cases itself, in one statement, afterwards.
+    IF current_setting('dragonfly.read_model_deferred', true) = 'on' THEN RETURN NULL; END IF;
     PERFORM refresh_case_read_model(ARRAY[NEW.id]);
     RETURN NULL;
 END $$;

@@ -128,44 +128,59 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 -- Nightly: rescore every open case (set-based); only a case whose rule tier, score, reasons or
--- effective tier changed is written, and an effective-tier change is an event.
+-- effective tier changed is written, and an effective-tier change is a tier_changed event. The
+-- events are appended set-based after each case's chain head (each case gets at most one, so
+-- event_hash(head, event_canonical(...)) per row is the chain append_event would write), and the
+-- read model of the changed cases is refreshed in one statement at the end.
 CREATE OR REPLACE FUNCTION assign_tiers(p_as_of date DEFAULT NULL, p_actor text DEFAULT 'system:nightly')
 RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_as_of date := coalesce(p_as_of, firm_today());
-    r record;
-    v_changed integer := 0;
+    v_changed integer;
     v_scored integer;
-    v_written integer;
 BEGIN
     DROP TABLE IF EXISTS pg_temp.df_tier_scores;
+    DROP TABLE IF EXISTS pg_temp.df_tier_changes;
+    DROP TABLE IF EXISTS pg_temp.df_tier_events;
     CREATE TEMP TABLE df_tier_scores ON COMMIT DROP AS SELECT * FROM score_open_cases(v_as_of);
     GET DIAGNOSTICS v_scored = ROW_COUNT;
+    -- Lock the cases whose facts changed (in id order), reading their chain heads under the lock.
     CREATE TEMP TABLE df_tier_changes ON COMMIT DROP AS
-    SELECT s.*, c.tier AS old_tier FROM df_tier_scores s JOIN enforcement_cases c ON c.id = s.case_id
-     WHERE (c.rule_tier, c.tier, c.tier_score, c.tier_reasons) IS DISTINCT FROM
-           (s.tier, coalesce((SELECT o.tier FROM tier_overrides o WHERE o.case_id = c.id AND o.active), s.tier),
-            s.score, s.reasons);
-    -- Lock, then re-read: an override set since the scores were read must win.
-    FOR r IN
-        WITH locked AS (
-            SELECT c.id, c.tier AS old_tier FROM enforcement_cases c JOIN df_tier_changes x ON x.case_id = c.id
-             ORDER BY c.id FOR UPDATE OF c),
-        written AS (
-            UPDATE enforcement_cases c
-               SET rule_tier = x.tier, tier_score = x.score, tier_reasons = x.reasons,
-                   tier = coalesce((SELECT o.tier FROM tier_overrides o WHERE o.case_id = c.id AND o.active), x.tier)
-              FROM df_tier_changes x JOIN locked l ON l.id = x.case_id
-             WHERE c.id = x.case_id
-            RETURNING c.id, l.old_tier, c.tier AS new_tier, c.tier_score, c.tier_reasons)
-        SELECT * FROM written ORDER BY id
-    LOOP
-        IF r.new_tier <> r.old_tier THEN
-            PERFORM append_event(r.id, 'tier_changed', p_actor, 'scheduler', jsonb_build_object(
-                'from', r.old_tier, 'to', r.new_tier, 'score', r.tier_score, 'reasons', to_jsonb(r.tier_reasons)));
-            v_changed := v_changed + 1;
-        END IF;
-    END LOOP;
+    WITH cand AS (
+        SELECT s.* FROM df_tier_scores s JOIN enforcement_cases c ON c.id = s.case_id
+         WHERE (c.rule_tier, c.tier, c.tier_score, c.tier_reasons) IS DISTINCT FROM
+               (s.tier, coalesce((SELECT o.tier FROM tier_overrides o WHERE o.case_id = c.id AND o.active), s.tier),
+                s.score, s.reasons)),
+    locked AS (
+        SELECT c.id, c.tier AS old_tier, c.event_seq, c.last_event_hash FROM enforcement_cases c
+         WHERE c.id IN (SELECT case_id FROM cand) ORDER BY c.id FOR UPDATE)
+    SELECT l.id, l.old_tier, l.event_seq, l.last_event_hash, x.tier AS rule_tier, x.score, x.reasons,
+           x.tier AS new_tier
+      FROM locked l JOIN cand x ON x.case_id = l.id;
+    -- Re-read under the locks: an override set since the scores were read must win.
+    UPDATE df_tier_changes x
+       SET new_tier = coalesce((SELECT o.tier FROM tier_overrides o WHERE o.case_id = x.id AND o.active), x.rule_tier);
+    CREATE TEMP TABLE df_tier_events ON COMMIT DROP AS
+    SELECT t.id, t.event_seq + 1 AS seq, t.last_event_hash AS prev_hash, t.at, t.payload,
+           event_hash(t.last_event_hash, event_canonical(t.id, t.event_seq + 1, 'tier_changed', p_actor, 'scheduler',
+                                                         t.payload, NULL, NULL, t.at)) AS hash
+      FROM (SELECT x.*, event_time() AS at,
+                   jsonb_build_object('from', x.old_tier, 'to', x.new_tier, 'score', x.score,
+                                      'reasons', to_jsonb(x.reasons)) AS payload
+              FROM df_tier_changes x WHERE x.new_tier <> x.old_tier) t;
+    GET DIAGNOSTICS v_changed = ROW_COUNT;
+    INSERT INTO enforcement_events (case_id, seq, kind, actor, source, payload, occurred_at, prev_hash, hash)
+    SELECT e.id, e.seq, 'tier_changed', p_actor, 'scheduler', e.payload, e.at, e.prev_hash, e.hash
+      FROM df_tier_events e ORDER BY e.id;
+    PERFORM set_config('dragonfly.read_model_deferred', 'on', true);
+    UPDATE enforcement_cases c
+       SET rule_tier = x.rule_tier, tier_score = x.score, tier_reasons = x.reasons, tier = x.new_tier,
+           event_seq = coalesce(e.seq, c.event_seq), last_event_hash = coalesce(e.hash, c.last_event_hash)
+      FROM df_tier_changes x LEFT JOIN df_tier_events e ON e.id = x.id
+     WHERE c.id = x.id;
+    PERFORM set_config('dragonfly.read_model_deferred', 'off', true);
+    PERFORM refresh_case_read_model(ARRAY(SELECT e.id FROM df_tier_events e));
+    DROP TABLE pg_temp.df_tier_events;
     DROP TABLE pg_temp.df_tier_changes;
     DROP TABLE pg_temp.df_tier_scores;
     RETURN jsonb_build_object('scored', v_scored, 'changed', v_changed);

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from dragonfly import rpc
+from dragonfly import doctor, rpc
 
 
-def test_set_based_scores_equal_score_case_and_only_changes_are_written(engine, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_set_based_scores_equal_score_case_and_only_changes_are_written(engine, services, make_case) -> None:  # type: ignore[no-untyped-def]
     today = date.today()
     refs = [
         make_case(principal=Decimal("150000.00")),
@@ -55,6 +55,11 @@ def test_set_based_scores_equal_score_case_and_only_changes_are_written(engine, 
     assert scored == 5 and differ == 0
     with rpc.transaction(engine) as conn:
         first = rpc.assign_tiers(conn, as_of=today)
+    # Its tier_changed events extend each chain; the read model follows the new tiers.
+    assert first["changed"] > 0
+    chain = doctor.check_hash_chain(services, full=True)
+    model = doctor.check_read_model(services, full=True)
+    assert chain.ok and model.ok, chain.details + model.details
     with engine.connect() as conn:
         before = dict(conn.execute(text("SELECT id, xmin::text FROM enforcement_cases")).all())
     with rpc.transaction(engine) as conn:
