@@ -161,8 +161,10 @@ def home(*, conn: Connection, user: str) -> dict[str, Any]:
             " ORDER BY eta LIMIT 15"
         ),
         "recent": rows(
-            "SELECT case_ref, occurred_at, kind, actor, summary FROM v_enforcement_recent"
-            " ORDER BY occurred_at DESC LIMIT 10"
+            # v_enforcement_timeline, not v_enforcement_recent: a view's own ORDER BY keeps the
+            # planner from reading the top of the (occurred_at, id) index for the LIMIT.
+            "SELECT case_ref, occurred_at, kind, actor, summary FROM v_enforcement_timeline"
+            " ORDER BY occurred_at DESC, event_id DESC LIMIT 10"
         ),
     }
 
