@@ -15,12 +15,6 @@ from dragonfly.errors import DomainError
 Work = Callable[[Connection, str], str]
 
 
-def home_windows(context: BoltContext) -> dict[str, int]:
-    """Per-process memory of the App Home refreshes already queued (see service.refresh_home)."""
-    extras = services_of(context).extras
-    return extras.setdefault("home_refreshed", {})  # type: ignore[no-any-return]
-
-
 def act(
     *,
     ack: Any,
@@ -37,7 +31,7 @@ def act(
     def run(conn: Connection) -> str:
         text = work(conn, user)
         if home:
-            refresh_home(conn, user=user, seen=home_windows(context), tz=services_of(context).settings.tz)
+            refresh_home(conn, user=user)
         return text
 
     try:
@@ -80,7 +74,7 @@ def submit(
 
     def run(conn: Connection) -> None:
         tell(conn, user=user, channel=channel, text=work(conn, user))
-        refresh_home(conn, user=user, seen=home_windows(context), tz=services_of(context).settings.tz)
+        refresh_home(conn, user=user)
 
     try:
         once(services_of(context), f"view:{view['id']}", run)
