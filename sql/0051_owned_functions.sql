@@ -335,3 +335,19 @@ BEGIN
     ON CONFLICT (month) DO UPDATE SET amount = EXCLUDED.amount, set_by = EXCLUDED.set_by, set_at = df_now();
     RETURN jsonb_build_object('month', date_trunc('month', p_month)::date, 'amount', p_amount);
 END $$;
+
+CREATE OR REPLACE FUNCTION insert_event(p_case_id bigint, p_seq integer, p_prev_hash text, p_kind event_kind, p_actor text,
+    p_source text, p_payload jsonb, p_document_id bigint, p_action_id bigint, p_at timestamptz,
+    OUT event_id bigint, OUT hash text) LANGUAGE plpgsql AS $$
+BEGIN
+    -- A clear refusal for a malformed actor (the table's CHECK would only name the constraint);
+    -- who may record which actor is the trigger's (0050).
+    PERFORM require_actor_form(p_actor);
+    hash := event_hash(p_prev_hash, event_canonical(p_case_id, p_seq, p_kind, p_actor, p_source,
+                                                    p_payload, p_document_id, p_action_id, p_at));
+    INSERT INTO enforcement_events (case_id, seq, kind, actor, source, payload, document_id, action_id,
+                                    occurred_at, prev_hash, hash)
+    VALUES (p_case_id, p_seq, p_kind, p_actor, p_source, p_payload, p_document_id, p_action_id,
+            p_at, p_prev_hash, hash)
+    RETURNING id INTO event_id;
+END $$;
