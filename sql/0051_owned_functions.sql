@@ -17,7 +17,7 @@ END $$;
 
 CREATE FUNCTION require_text(p_value text, p_what text, p_field text) RETURNS text LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    RETURN limit_text(require_text(p_value, p_what), p_field);
+    RETURN require_text(limit_text(p_value, p_field), p_what);
 END $$;
 
 -- The refusal quotes at most 80 characters of what was given.
