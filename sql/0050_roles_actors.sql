@@ -171,6 +171,13 @@ BEGIN
     RETURN btrim(p_value);
 END $$;
 
+-- Which proofs a document may give once each: a workflow step, a payment.
+CREATE FUNCTION proof_group(p_kind event_kind) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_kind IN ('action_queued', 'action_advanced', 'subpoena_issued') THEN 'step'
+                WHEN p_kind = 'payment_recorded' THEN 'payment' END
+$$;
+CREATE INDEX enforcement_events_document ON enforcement_events (document_id) WHERE document_id IS NOT NULL;
+
 -- Every event, whichever function appends it (append_event, insert_event, the import batch): the
 -- actor's form, whether this session may record that actor, the actor's role for the act, the
 -- source's form, and each text field's limit (field_limits, 0051). One call per INSERT statement.
@@ -206,6 +213,22 @@ BEGIN
               WHERE n.kind <> 'case_created' AND length(n.payload->>f.field) > f.max_chars LIMIT 1 LOOP
         PERFORM df_raise('DF008', format('A %s can be at most %s characters (this one has %s)', e.label, e.max_chars,
                                          e.len), 'Shorten it, or attach the long text as a document.');
+    END LOOP;
+    -- One document proves one step (docs: README "Documents"; DOMAIN: "a document is linked to the
+    -- event that it proves"): the same bytes on this case (same sha256, whatever the Slack file id
+    -- or document kind) may back one workflow step and one payment, never a second of either.
+    FOR e IN SELECT d.id AS doc, d.original_name, p.kind AS prior, p.payload AS prior_payload
+               FROM new_events n
+               JOIN enforcement_documents d ON d.id = n.document_id
+               JOIN enforcement_documents d2 ON d2.case_id = d.case_id AND d2.sha256 = d.sha256
+               JOIN enforcement_events p ON p.document_id = d2.id AND p.id <> n.id
+              WHERE proof_group(n.kind) IS NOT NULL AND proof_group(p.kind) = proof_group(n.kind) LIMIT 1 LOOP
+        PERFORM df_raise('DF005', format('%s (document #%s) already proves %s on this case', e.original_name, e.doc,
+            CASE WHEN e.prior = 'payment_recorded' THEN format('payment #%s', e.prior_payload->>'payment_id')
+                 ELSE format('%s #%s (%s)', coalesce(e.prior_payload->>'kind', 'information_subpoena'),
+                             e.prior_payload->>'action_id',
+                             coalesce(e.prior_payload->>'to', e.prior_payload->>'state', 'served')) END),
+            'One document proves one step: upload the document for this step (a copy of the same file is the same document).');
     END LOOP;
     RETURN NULL;
 END $$;
