@@ -33,8 +33,8 @@ CREATE FUNCTION is_scheduler_session() RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT is_operator_session() OR pg_has_role(session_user, 'dragonfly_scheduler', 'MEMBER')
 $$;
 
--- The role each act needs, read by require_role (and shown by `dragonfly doctor`'s parity check of
--- bot/middleware.py RANK). Viewers read; officers act; admins also override tiers, reopen cases,
+-- The role each act needs, read by require_role (the bot's own earlier checks are bot/middleware.py
+-- `require` calls). Viewers read; officers act; admins also override tiers, reopen cases,
 -- reverse payments, grant roles and set the recovery plan.
 CREATE TABLE role_rules (
     act      text PRIMARY KEY,

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from dragonfly import db, rpc
+from tests.conftest import judgment
 
 
 @pytest.fixture
@@ -216,3 +217,52 @@ def test_payments_by_an_officer_still_work_through_the_bot_login(logins, make_ca
         (ref, Decimal("12.34")),
     )
     assert r.fetchone()[0]["gross"] == 12.34
+
+
+def _as_login(db_url: str, role: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(db.plain_url(db_url))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{role}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def test_the_nightly_job_runs_under_the_scheduler_login_and_not_the_bots(logins, settings, db_url, engine, make_case):
+    from datetime import UTC, datetime
+
+    from dragonfly.bootstrap import Services
+    from scheduler.jobs import JOBS
+    from scheduler.jobs.base import run_job
+
+    with rpc.transaction(engine) as conn:  # as an operator, three years ago: an override that has lapsed
+        rpc.set_clock(conn, datetime.now(UTC) - timedelta(days=3 * 365))
+        ref = str(
+            rpc.create_enforcement_case(conn, **judgment(entered_on=date.today() - timedelta(days=1125)))["case_ref"]
+        )
+        rpc.set_tier_override(
+            conn,
+            case_ref=ref,
+            tier=3,
+            reason="client",
+            actor="cli:test",
+            expires_at=datetime.now(UTC) - timedelta(days=3 * 365 - 5),
+        )
+    roles = {k: c.info.user for k, c in logins.items()}
+    results = {}
+    for who in ("bot", "jobs"):
+        url = _as_login(db_url, roles[who])
+        svc = Services(
+            settings=settings.model_copy(update={"database_url": url}), database_url=url, engine=db.make_engine(url)
+        )
+        try:
+            try:
+                results[who] = run_job(svc, JOBS["nightly"], now=datetime.now(UTC), by=who)
+            except Exception as exc:  # noqa: BLE001 - the refusal is what this test looks at
+                results[who] = exc
+        finally:
+            svc.close()
+    # The bot's login is refused in words and its run recorded nothing (one transaction) ...
+    assert getattr(results["bot"], "code", None) == "DF012"
+    # ... the scheduler's login ran it: the lapsed override expired, as system:nightly.
+    assert not isinstance(results["jobs"], Exception), results["jobs"]
+    assert events(engine, ref).count(("tier_override_expired", "system:nightly")) == 1
