@@ -64,7 +64,7 @@ DECLARE
     v_ev record;
 BEGIN
     c := lock_case(p_case_ref);
-    PERFORM limit_text(p_note, 'note');
+    IF p_note IS NOT NULL THEN PERFORM limit_text(p_note, 'note'); END IF;
     v_to := enum_text_check(p_stage, ARRAY['intake', 'discovery', 'execution', 'recovery', 'closed'], 'stage');
     v_allowed := allowed_stage_moves(c.stage);
     IF v_to = c.stage::text THEN
@@ -342,7 +342,7 @@ CREATE OR REPLACE FUNCTION insert_event(p_case_id bigint, p_seq integer, p_prev_
 BEGIN
     -- A clear refusal for a malformed actor (the table's CHECK would only name the constraint);
     -- who may record which actor is the trigger's (0050).
-    PERFORM require_actor_form(p_actor);
+    IF actor_form(p_actor) IS NULL THEN PERFORM require_actor_form(p_actor); END IF;
     hash := event_hash(p_prev_hash, event_canonical(p_case_id, p_seq, p_kind, p_actor, p_source,
                                                     p_payload, p_document_id, p_action_id, p_at));
     INSERT INTO enforcement_events (case_id, seq, kind, actor, source, payload, document_id, action_id,
