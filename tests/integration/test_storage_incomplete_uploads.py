@@ -102,3 +102,32 @@ def test_a_killed_multipart_upload_is_reported_then_aborted(
         assert check_orphans(svc).ok
     finally:
         svc.close()
+
+
+def test_storage_gc_command_lists_then_aborts_a_killed_upload(
+    db_url, tmp_path, moto_server, s3_bucket, s3_client, monkeypatch
+):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from dragonfly.cli import storagecmd
+
+    key = _kill_mid_upload(moto_server, s3_bucket, s3_client)[len("docs/") :]
+    for name, value in {
+        "AWS_ENDPOINT_URL": moto_server,
+        "DATABASE_URL": db_url,
+        "DRAGONFLY_HOME": str(tmp_path),
+        "STORAGE_URL": f"s3://{s3_bucket}/docs",
+        "DRAGONFLY_ADMINS": "",
+    }.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    dry = runner.invoke(storagecmd.app, ["gc", "--older-than", "0s"])
+    assert dry.exit_code == 0, dry.output
+    assert f"would abort the incomplete upload of {key}" in dry.output
+    assert "0 unreferenced object(s) and 1 incomplete upload(s) older than 0s; run again with --apply" in dry.output
+    assert len(s3_client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])) == 1
+    done = runner.invoke(storagecmd.app, ["gc", "--older-than", "0s", "--apply"])
+    assert done.exit_code == 0, done.output
+    assert f"aborted the incomplete upload of {key}" in done.output
+    assert "aborted 1 of 1 incomplete upload(s)" in done.output
+    assert s3_client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
