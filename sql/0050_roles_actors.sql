@@ -8,26 +8,23 @@
 --   * app: any other member of dragonfly_app (the bot). It records the Slack user who acted, and that
 --     user's role in app_users decides what is allowed.
 
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dragonfly_scheduler') THEN
-        CREATE ROLE dragonfly_scheduler NOLOGIN;
-    END IF;
-END $$;
-GRANT dragonfly_app TO dragonfly_scheduler;
-
--- Backward compatibility: a deployment that ran the bot and the jobs with one login in dragonfly_app
--- keeps working (its nightly job records `system:nightly`). Give the bot its own login, member of
--- dragonfly_app only, to get the protection (README "Security").
+-- Backward compatibility: when the scheduler role is first created (roles are per server), every
+-- login already in dragonfly_app joins it, so a deployment that ran the bot and the jobs with one
+-- login keeps working (its nightly job records `system:nightly`). Give the bot its own login,
+-- member of dragonfly_app only, to get the protection (README "Security").
 DO $$
 DECLARE r record;
 BEGIN
-    FOR r IN SELECT m.rolname FROM pg_auth_members am
-               JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
-              WHERE g.rolname = 'dragonfly_app' AND m.rolcanlogin AND NOT m.rolsuper
-                AND NOT pg_has_role(m.oid, 'dragonfly_scheduler', 'MEMBER') LOOP
-        EXECUTE format('GRANT dragonfly_scheduler TO %I', r.rolname);
-    END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dragonfly_scheduler') THEN
+        CREATE ROLE dragonfly_scheduler NOLOGIN;
+        FOR r IN SELECT m.rolname FROM pg_auth_members am
+                   JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
+                  WHERE g.rolname = 'dragonfly_app' AND m.rolcanlogin AND NOT m.rolsuper LOOP
+            EXECUTE format('GRANT dragonfly_scheduler TO %I', r.rolname);
+        END LOOP;
+    END IF;
 END $$;
+GRANT dragonfly_app TO dragonfly_scheduler;
 
 CREATE FUNCTION is_scheduler_session() RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT is_operator_session() OR pg_has_role(session_user, 'dragonfly_scheduler', 'MEMBER')
