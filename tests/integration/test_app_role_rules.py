@@ -266,3 +266,22 @@ def test_the_nightly_job_runs_under_the_scheduler_login_and_not_the_bots(logins,
     # ... the scheduler's login ran it: the lapsed override expired, as system:nightly.
     assert not isinstance(results["jobs"], Exception), results["jobs"]
     assert events(engine, ref).count(("tier_override_expired", "system:nightly")) == 1
+
+
+def test_start_up_as_the_bot_does_not_grant_dragonfly_admins(logins, settings, db_url, engine, caplog):
+    from dragonfly.bootstrap import Services, seed_admins
+
+    url = _as_login(db_url, logins["bot"].info.user)
+    svc = Services(
+        settings=settings.model_copy(update={"dragonfly_admins": "U0ADMIN1,U0WANNABE1"}),
+        database_url=url,
+        engine=db.make_engine(url),
+    )
+    try:
+        seed_admins(svc)  # the held role is re-granted quietly; the new one is refused with a warning
+    finally:
+        svc.close()
+    with engine.connect() as c:
+        roles = dict(c.execute(text("SELECT slack_user_id, role FROM v_app_users")).all())
+    assert roles["U0ADMIN1"] == "admin" and "U0WANNABE1" not in roles
+    assert "DRAGONFLY_ADMINS: U0WANNABE1 is not an admin yet" in caplog.text
