@@ -285,3 +285,12 @@ def test_start_up_as_the_bot_does_not_grant_dragonfly_admins(logins, settings, d
         roles = dict(c.execute(text("SELECT slack_user_id, role FROM v_app_users")).all())
     assert roles["U0ADMIN1"] == "admin" and "U0WANNABE1" not in roles
     assert "DRAGONFLY_ADMINS: U0WANNABE1 is not an admin yet" in caplog.text
+
+
+def test_a_bot_started_with_another_time_zone_is_told_in_words(logins, db_url):
+    from dragonfly.errors import Forbidden
+
+    url = _as_login(db_url, logins["bot"].info.user)
+    db.sync_timezone(url, "America/New_York")  # the database's own zone: nothing to change
+    with pytest.raises(Forbidden, match="cannot change the firm's time zone to Europe/Paris"):
+        db.sync_timezone(url, "Europe/Paris")
