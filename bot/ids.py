@@ -43,8 +43,9 @@ A_UNBLOCK = "df_unblock"
 A_OPEN_NOTE = "df_open_note"
 A_OPEN_NEXT = "df_open_next"
 A_OPEN_PAY = "df_open_pay"
-A_OPEN_ADVANCE = "df_open_advance"
 A_REFRESH_HOME = "df_refresh_home"
+# "Draft <paper>" buttons on "waiting for the document" messages (action id = prefix:paper)
+A_DRAFT_PAPER = "df_draft_paper"
 
 # The "Open" button on scheduler digests and stale alerts (scheduler/jobs/base.py builds it with
 # value = case ref; the string is shared with it, so it has no df_ prefix)

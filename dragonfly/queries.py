@@ -8,12 +8,11 @@ from sqlmodel import Session, col, select
 
 from dragonfly.views import (
     ActionView,
-    AppUser,
+    CaseAddress,
     CaseView,
     DocumentView,
     OpenBlocker,
     PaymentView,
-    TierOverview,
     TimelineEvent,
 )
 
@@ -66,15 +65,16 @@ def documents(*, session: Session, case_ref: str) -> list[DocumentView]:
     )
 
 
+def addresses(*, session: Session, case_ref: str) -> list[CaseAddress]:
+    """A case's current debtor, garnishee, employer and officer addresses."""
+    stmt = select(CaseAddress).where(CaseAddress.case_ref == case_ref)
+    return list(session.exec(stmt.order_by(col(CaseAddress.role), col(CaseAddress.address_id))))
+
+
 def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
     return list(
         session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref).order_by(col(PaymentView.payment_id)))
     )
-
-
-def overview(*, session: Session) -> list[TierOverview]:
-    return list(session.exec(select(TierOverview).order_by(col(TierOverview.tier).desc())))
-
 
 def my_cases(*, session: Session, owner: str, limit: int = 50) -> list[CaseView]:
     """A person's open cases, past due first, then by next action."""
@@ -87,6 +87,3 @@ def my_cases(*, session: Session, owner: str, limit: int = 50) -> list[CaseView]
     return list(session.exec(stmt))
 
 
-def role_of(*, session: Session, slack_user_id: str) -> str | None:
-    user = session.get(AppUser, slack_user_id)
-    return user.role if user else None

@@ -56,31 +56,6 @@ class CaseView(SQLModel, table=True):
     is_stale: bool
 
 
-class CaseBalance(SQLModel, table=True):
-    __tablename__ = "v_case_balance"
-
-    case_id: int = Field(primary_key=True)
-    case_ref: str
-    principal: Decimal
-    costs: Decimal
-    unpaid_principal: Decimal
-    unpaid_costs: Decimal
-    accrued_interest: Decimal
-    balance: Decimal
-    recovered: Decimal
-    interest_basis: str
-
-
-class TierOverview(SQLModel, table=True):
-    __tablename__ = "v_enforcement_overview"
-
-    tier: int = Field(primary_key=True)
-    cases: int
-    balance: Decimal
-    recovered: Decimal
-    sla_breaches: int
-
-
 class TimelineEvent(SQLModel, table=True):
     __tablename__ = "v_enforcement_timeline"
 
@@ -97,35 +72,6 @@ class TimelineEvent(SQLModel, table=True):
     document_key: str | None
     action_id: int | None
     hash: str
-
-
-class RecentEvent(SQLModel, table=True):
-    __tablename__ = "v_enforcement_recent"
-
-    event_id: int = Field(primary_key=True)
-    case_ref: str
-    seq: int
-    occurred_at: datetime
-    kind: str
-    actor: str
-    source: str
-    summary: str | None
-    payload: dict[str, Any] = Field(sa_column=Column(JSONB))
-    document_id: int | None
-    document_key: str | None
-    action_id: int | None
-    hash: str
-
-
-class PlaintiffOverview(SQLModel, table=True):
-    __tablename__ = "v_plaintiffs_overview"
-
-    plaintiff_id: int = Field(primary_key=True)
-    plaintiff_name: str
-    judgments: int
-    open_cases: int
-    balance: Decimal
-    recovered: Decimal
 
 
 class OpenBlocker(SQLModel, table=True):
@@ -203,3 +149,47 @@ class AppUser(SQLModel, table=True):
     role: str
     granted_by: str
     granted_at: datetime
+
+
+class CaseAddress(SQLModel, table=True):
+    """A current address on a case: debtor, garnishee, employer or officer (sql/0101_papers.sql)."""
+
+    __tablename__ = "v_case_addresses"
+
+    address_id: int = Field(primary_key=True)
+    case_ref: str
+    role: str
+    name: str
+    address: str
+    set_by: str
+    set_at: datetime
+
+
+class InterestSegment(SQLModel, table=True):
+    """One dated interest rate of a case's judgment (CPLR 5004)."""
+
+    __tablename__ = "v_interest_segments"
+
+    segment_id: int = Field(primary_key=True)
+    case_ref: str
+    from_date: date
+    to_date: date | None
+    rate: Decimal
+    why: str
+
+
+class ExemptionAmount(SQLModel, table=True):
+    __tablename__ = "v_exemption_amounts"
+
+    name: str = Field(primary_key=True)
+    effective_from: date = Field(primary_key=True)
+    amount: Decimal
+    why: str
+
+
+class GarnishmentPolicy(SQLModel, table=True):
+    __tablename__ = "v_garnishment_policy"
+
+    effective_from: date = Field(primary_key=True)
+    max_gross_share: Decimal
+    why: str

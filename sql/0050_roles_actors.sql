@@ -142,17 +142,19 @@ CREATE TABLE field_limits (
     field     text PRIMARY KEY,
     label     text NOT NULL,
     max_chars integer NOT NULL CHECK (max_chars > 0),
-    why       text NOT NULL
+    why       text NOT NULL,
+    kinds     event_kind[]           -- the events whose payload key this is; NULL: every event
 );
-INSERT INTO field_limits VALUES
- ('text', 'note', 3000, 'a case note: a few paragraphs; longer belongs in a document'),
- ('note', 'step note', 1000, 'a note on a stage move, workflow step or cleared blocker'),
- ('reason', 'reason', 500, 'why a blocker, override or flag: a sentence or two'),
- ('what', 'next action', 300, 'what to do next, shown in digests'),
- ('recipient', 'recipient', 200, 'a bank, employer or person served'),
- ('officer_docket', 'docket number', 64, 'the marshal''s or sheriff''s own docket number'),
- ('name', 'file name', 255, 'a document''s file name (the usual file-system limit), shown on the case card'),
- ('description', 'description', 500, 'an asset: bank, branch, employer, address');
+INSERT INTO field_limits (field, label, max_chars, why, kinds) VALUES
+ ('text', 'note', 3000, 'a case note: a few paragraphs; longer belongs in a document', NULL),
+ ('note', 'step note', 1000, 'a note on a stage move, workflow step or cleared blocker', NULL),
+ ('reason', 'reason', 500, 'why a blocker, override or flag: a sentence or two', NULL),
+ ('what', 'next action', 300, 'what to do next, shown in digests', NULL),
+ ('recipient', 'recipient', 200, 'a bank, employer or person served', NULL),
+ ('officer_docket', 'docket number', 64, 'the marshal''s or sheriff''s own docket number', NULL),
+ ('name', 'file name', 255, 'a document''s file name (the usual file-system limit), shown on the case card',
+  '{document_attached}'),
+ ('description', 'description', 500, 'an asset: bank, branch, employer, address', NULL);
 CREATE VIEW v_field_limits AS SELECT field, label, max_chars FROM field_limits;
 
 -- The value trimmed, or a refusal naming the field's limit. NULL passes (optional fields).
@@ -219,7 +221,8 @@ BEGIN
                                length(n.payload->>f.field)) AS message,
                         'Shorten it, or attach the long text as a document.' AS hint
                    FROM new_events n JOIN field_limits f ON n.payload ? f.field
-                  WHERE n.kind <> 'case_created' AND length(n.payload->>f.field) > f.max_chars
+                  WHERE n.kind <> 'case_created' AND (f.kinds IS NULL OR n.kind = ANY (f.kinds))
+                    AND length(n.payload->>f.field) > f.max_chars
                  UNION ALL
                  SELECT 2, 'DF005',
                         format('%s (document #%s) already proves %s on this case', d.original_name, d.id,

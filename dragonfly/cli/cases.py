@@ -7,9 +7,9 @@ from rich.table import Table
 from sqlmodel import Session
 
 from dragonfly import queries
-from dragonfly.cli.common import console, fail, services
+from dragonfly.cli.common import command_app, console, fail, services
 
-app = typer.Typer(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
+app = command_app(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
 
 
 @app.command("show")
@@ -50,6 +50,8 @@ def show(
             f"${card.accrued_interest:,.2f} + costs ${card.unpaid_costs:,.2f}; recovered ${card.recovered:,.2f}"
         )
         console.print(f"  Interest: {card.interest_basis}")
+        for ad in queries.addresses(session=session, case_ref=card.case_ref):
+            console.print(f"  Address ({ad.role}) {ad.name}: {ad.address.replace(chr(10), ', ')}")
         for b in queries.open_blockers(session=session, case_ref=card.case_ref):
             console.print(
                 f"  Blocker #{b.blocker_id} ({b.kind}): {b.reason}, ETA {b.eta}"

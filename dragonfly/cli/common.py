@@ -5,9 +5,11 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from dragonfly import db
 from dragonfly.bootstrap import Services, bootstrap
@@ -28,8 +30,9 @@ def services(*, migrate: bool = False, scheduler: bool = False) -> Services:
         pending = [m for m, applied in db.migration_status(s.database_url) if not applied]
         if pending:
             s.close()
-            raise fail(f"{len(pending)} migration(s) pending ({', '.join(pending)}): run `dragonfly db upgrade` first.",
-                       code=2)
+            raise fail(
+                f"{len(pending)} migration(s) pending ({', '.join(pending)}): run `dragonfly db upgrade` first.", code=2
+            )
     return s
 
 
@@ -43,5 +46,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def domain_fail(exc: DomainError) -> typer.Exit:
-    return fail(str(exc))
+class CommandGroup(TyperGroup):
+    """Every command's refusal (a DomainError from the engine) is turned into one red sentence and
+    exit code 1 here, once (2 stays for configuration and unreadable files)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise fail(str(exc), 1) from None
+
+
+def command_app(**options: object) -> typer.Typer:
+    """A typer app (or sub-app) whose commands' refusals are reported by CommandGroup."""
+    return typer.Typer(cls=CommandGroup, **options)  # type: ignore[arg-type]
