@@ -53,7 +53,7 @@ CREATE VIEW v_role_rules AS SELECT act, min_role::text AS min_role, what FROM ro
 -- else (no spaces, no <, >, |), so an actor rendered in Slack is never markup.
 CREATE FUNCTION actor_form(p_actor text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
-        WHEN p_actor ~ '^[UW][A-Z0-9]{2,20}$' THEN 'slack'
+        WHEN p_actor ~ '^[UW][A-Z0-9]{1,20}$' THEN 'slack'
         WHEN p_actor ~ '^system:[a-z_]{1,32}$' THEN 'system'
         WHEN p_actor ~ '^cli:[A-Za-z0-9._@-]{1,64}$' THEN 'cli'
     END
