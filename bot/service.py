@@ -14,7 +14,7 @@ from bot import reads
 from bot.blocks.cards import waiting_for_document
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
-from dragonfly.errors import InvalidInput
+from dragonfly.errors import IdempotencyConflict, InvalidInput
 
 T = TypeVar("T")
 DUPLICATE = (
@@ -104,9 +104,13 @@ def ingest(
     reply_channel: str | None,
     reply_thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """A durable ingestion row: the worker stores the file, then records `intent` with its id."""
+    """A durable ingestion row: the worker stores the file, then records `intent` with its id.
+
+    The same Slack file submitted again for the same step (a second form, not a retried request:
+    those stop at `once`) is refused in words: one document proves one step (README "Documents").
+    """
     check_file(file)
-    return rpc.create_ingestion_job(
+    job = rpc.create_ingestion_job(
         conn,
         dedupe_key=f"{file['id']}:{step}",
         case_ref=case_ref,
@@ -119,6 +123,13 @@ def ingest(
         reply_channel=reply_channel or uploader,
         reply_thread_ts=reply_thread_ts,
     )
+    if not job.get("created", True):
+        raise IdempotencyConflict(
+            f'{file.get("name") or "This file"} was already submitted for this step on {case_ref} '
+            f"(upload #{job['job_id']}); nothing new is recorded, and I reply there once it is stored",
+            "One document proves one step: for another step, upload that step's own document.",
+        )
+    return job
 
 
 def wait_for_document(

@@ -70,9 +70,19 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = False, pool_s
 
 
 def seed_admins(services: Services) -> None:
-    """DRAGONFLY_ADMINS are admins, whatever the table says."""
+    """DRAGONFLY_ADMINS are admins: an operator session grants it; the app role re-grants only what is held."""
     from dragonfly import rpc
+    from dragonfly.errors import Forbidden
 
-    with rpc.transaction(services.engine) as conn:
-        for user in services.settings.admin_ids:
-            rpc.grant_role(conn, slack_user_id=user, role="admin", actor="system:bootstrap")
+    for user in services.settings.admin_ids:
+        try:
+            with rpc.transaction(services.engine) as conn:
+                rpc.grant_role(conn, slack_user_id=user, role="admin", actor="system:bootstrap")
+        except Forbidden:
+            # The application's login may not grant roles (README "Security"); an operator's may.
+            log.warning(
+                "DRAGONFLY_ADMINS: %s is not an admin yet and this login may not grant roles; "
+                "run `dragonfly db upgrade` or `dragonfly users grant %s admin` as the owner",
+                user,
+                user,
+            )

@@ -137,6 +137,15 @@ def with_database(url: str, database: str) -> str:
 
 def sync_timezone(url: str, tz: str) -> None:
     """Make the database's idea of the firm's time zone follow DRAGONFLY_TIMEZONE."""
+    from dragonfly.errors import from_sqlstate
+
     with connect(url) as conn:
-        conn.execute("SELECT set_firm_timezone(%s)", (tz,))
+        try:
+            conn.execute("SELECT set_firm_timezone(%s)", (tz,))
+        except psycopg.Error as exc:
+            # The application's login may not change the zone (README "Security"): say so in words.
+            domain = from_sqlstate(exc.sqlstate, exc.diag.message_primary or str(exc), exc.diag.message_hint)
+            if domain is not None:
+                raise domain from None
+            raise
         conn.commit()

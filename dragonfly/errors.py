@@ -69,12 +69,6 @@ class AppendOnly(DomainError):
     code = "DF013"
 
 
-class ReversalForbidden(DomainError):
-    """Only an admin reverses a payment (issue 10)."""
-
-    code = "DF060"
-
-
 class BackdatedAct(DomainError):
     """The application role may not date an act before the policy window (backdate_window_days)."""
 

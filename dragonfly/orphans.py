@@ -5,6 +5,8 @@ the bytes were stored (or a duplicate could not be deleted). A row whose object 
 whose size or sha256 differ from what the store holds, means a document was lost or replaced.
 `dragonfly doctor` reports both; `dragonfly storage gc` removes unreferenced objects only, and
 only those older than a cutoff, so uploads still on their way to the database are never touched.
+Incomplete multipart uploads (a process killed mid-upload) are reported and aborted the same way,
+by age (storage/uploads.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from dragonfly.bootstrap import Services
 from dragonfly.views import DocumentView
-from storage.base import DocumentNotFound, ObjectInfo, StorageError
+from storage.base import DocumentNotFound, ObjectInfo, PendingUpload, StorageError
 
 PREFIX = "cases/"
 REHASH_MAX_BYTES = 8 * 1024 * 1024
@@ -70,10 +72,11 @@ class OrphanReport:
     unreferenced: list[ObjectInfo] = field(default_factory=list)
     broken: list[BrokenDocument] = field(default_factory=list)
     unverified: int = 0  # rows whose sha256 the store did not record and that were too big to hash
+    stalled: list[PendingUpload] = field(default_factory=list)  # incomplete multipart uploads
 
     @property
     def ok(self) -> bool:
-        return not self.unreferenced and not self.broken
+        return not self.unreferenced and not self.broken and not self.stalled
 
     def lines(self) -> list[str]:
         out = [b.line() for b in self.broken]
@@ -81,6 +84,11 @@ class OrphanReport:
             f"{o.key}: stored object has no document row ({o.size} bytes, {_age(o)} old;"
             " remove with: dragonfly storage gc --older-than 1d --apply)"
             for o in self.unreferenced
+        ]
+        out += [
+            f"{u.key}: incomplete multipart upload started {_since(u.initiated)} ago (its parts are billed;"
+            " abort with: dragonfly storage gc --older-than 1d --apply)"
+            for u in self.stalled
         ]
         return out
 
@@ -92,6 +100,8 @@ class GcResult:
     skipped: list[str] = field(default_factory=list)  # referenced by the time we got to them
     failed: list[tuple[str, str]] = field(default_factory=list)
     applied: bool = False
+    stalled: list[PendingUpload] = field(default_factory=list)  # incomplete uploads older than the cutoff
+    aborted: list[str] = field(default_factory=list)
 
 
 def _documents(services: Services) -> list[DocumentView]:
@@ -109,7 +119,11 @@ def _referenced(services: Services, keys: Iterable[str]) -> set[str]:
 
 
 def _age(info: ObjectInfo, now: datetime | None = None) -> str:
-    seconds = int(((now or datetime.now(UTC)) - info.last_modified).total_seconds())
+    return _since(info.last_modified, now)
+
+
+def _since(when: datetime, now: datetime | None = None) -> str:
+    seconds = int(((now or datetime.now(UTC)) - when).total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -123,6 +137,18 @@ def unreferenced_objects(services: Services, *, older_than: timedelta, now: date
     old = [o for o in services.store.list_keys(PREFIX) if o.last_modified <= cutoff]
     referenced = _referenced(services, (o.key for o in old))
     return [o for o in old if o.key not in referenced]
+
+
+def stalled_uploads(services: Services, *, older_than: timedelta, now: datetime | None = None) -> list[PendingUpload]:
+    """Multipart uploads under `cases/` started more than `older_than` ago and never completed.
+
+    Only S3 has them (a local folder writes a file at once); a store without the method has none.
+    """
+    lister = getattr(services.store, "incomplete_uploads", None)
+    if lister is None:
+        return []
+    cutoff = (now or datetime.now(UTC)) - older_than
+    return [u for u in lister(PREFIX) if u.initiated <= cutoff]
 
 
 def _sha256_of(services: Services, key: str) -> str:
@@ -171,16 +197,26 @@ def find_orphans(services: Services, *, older_than: timedelta = DEFAULT_GRACE) -
     """Both ways: objects with no row (older than `older_than`); rows whose object is off."""
     broken, unverified = broken_documents(services)
     return OrphanReport(
-        unreferenced=unreferenced_objects(services, older_than=older_than), broken=broken, unverified=unverified
+        unreferenced=unreferenced_objects(services, older_than=older_than),
+        broken=broken,
+        unverified=unverified,
+        stalled=stalled_uploads(services, older_than=older_than),
     )
 
 
 def gc(services: Services, older_than: timedelta, apply: bool = False) -> GcResult:
     """Delete objects no row points at, older than `older_than`; a dry run unless `apply`."""
     candidates = unreferenced_objects(services, older_than=older_than)
-    result = GcResult(candidates=candidates, applied=apply)
+    result = GcResult(candidates=candidates, applied=apply, stalled=stalled_uploads(services, older_than=older_than))
     if not apply:
         return result
+    for u in result.stalled:
+        try:
+            services.store.abort_upload(u)  # type: ignore[attr-defined]
+        except StorageError as exc:
+            result.failed.append((u.key, exc.message))
+            continue
+        result.aborted.append(u.key)
     for o in result.candidates:
         if _referenced(services, [o.key]):  # recorded since the listing: keep it
             result.skipped.append(o.key)

@@ -38,8 +38,26 @@ def _statement(function: str, names: tuple[str, ...]) -> TextClause:
     return text(f"SELECT {function}({args})")
 
 
+def refuse_unstorable_text(params: dict[str, Any]) -> None:
+    """PostgreSQL text holds neither NUL nor lone surrogates: refuse them in words, not a driver error."""
+    for name, value in params.items():
+        if not isinstance(value, str):
+            continue
+        what = name.replace("_", " ")
+        if "\x00" in value:
+            raise InvalidInput(f"The {what} contains a NUL character", "Remove it (it cannot be stored) and try again.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(
+                f"The {what} contains a character that is not valid Unicode",
+                "Retype it, or paste it again from a plain-text source.",
+            ) from None
+
+
 def call(conn: Connection, function: str, **params: Any) -> Any:
     """Call one sanctioned function with named arguments; None arguments take the SQL default."""
+    refuse_unstorable_text(params)
     missing = sorted(k for k, v in params.items() if v is None)
     params = {k: v for k, v in params.items() if v is not None}
     try:

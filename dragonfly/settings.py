@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     dragonfly_home: Path = Field(default=Path("./var"))
     # Unset: an embedded PostgreSQL under $DRAGONFLY_HOME/pg, started on demand and reused.
     database_url: str | None = None
+    # Unset: the scheduler uses DATABASE_URL. Set: the scheduler's own login, a member of
+    # dragonfly_scheduler (the only login that may record system: actors; README "Security").
+    scheduler_database_url: str | None = None
     # Unset: file://$DRAGONFLY_HOME/documents. Or s3://bucket/prefix (standard AWS_* variables).
     storage_url: str | None = None
     storage_max_bytes: int = 50 * 1024 * 1024
@@ -119,6 +122,12 @@ class Settings(BaseSettings):
     @property
     def effective_storage_url(self) -> str:
         return self.storage_url or f"file://{self.home / 'documents'}"
+
+    def for_scheduler(self) -> Settings:
+        """These settings as the scheduler process uses them: its own database login if one is set."""
+        if not self.scheduler_database_url:
+            return self
+        return self.model_copy(update={"database_url": self.scheduler_database_url})
 
     @property
     def queue_stuck_seconds(self) -> int:

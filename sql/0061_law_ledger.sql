@@ -218,7 +218,7 @@ BEGIN
     v_kind := enum_text_check(p_kind, enum_range(NULL::payment_kind)::text[], 'payment kind');
     -- Issue 10 item 2: only an admin reverses a payment, whichever process calls.
     IF v_kind = 'reversal' AND NOT is_admin(p_actor) THEN
-        PERFORM df_raise('DF060', format('Reversing a payment on %s needs the admin role', c.case_ref),
+        PERFORM df_raise('DF012', format('Reversing a payment on %s needs the admin role', c.case_ref),
                          'Ask an admin to record the reversal (pay DF-n <amount> reversal #<payment id>).');
     END IF;
     IF p_require_document OR p_document_id IS NOT NULL THEN
@@ -337,7 +337,7 @@ DECLARE c enforcement_cases; v_reason text; v_replay jsonb;
 BEGIN
     c := lock_case(p_case_ref);
     IF NOT is_admin(p_actor) THEN
-        PERFORM df_raise('DF060', format('Re-allocating the payments of %s needs the admin role', c.case_ref),
+        PERFORM df_raise('DF012', format('Re-allocating the payments of %s needs the admin role', c.case_ref),
                          'Ask an admin to run it.');
     END IF;
     v_reason := require_text(p_reason, 'reason for the re-allocation');

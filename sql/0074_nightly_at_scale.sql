@@ -141,6 +141,8 @@ DECLARE
     v_changed integer;
     v_scored integer;
 BEGIN
+    -- Only the scheduler (today or yesterday) or an operator re-tiers (issue 10 item 3).
+    PERFORM require_batch_date(p_as_of, 'Re-tiering');
     DROP TABLE IF EXISTS pg_temp.df_tier_scores;
     DROP TABLE IF EXISTS pg_temp.df_tier_changes;
     DROP TABLE IF EXISTS pg_temp.df_tier_events;

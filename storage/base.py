@@ -30,6 +30,17 @@ class ObjectInfo(NamedTuple):
     last_modified: datetime
 
 
+class PendingUpload(NamedTuple):
+    """A multipart upload that was started and never completed nor aborted (a crash or a stall).
+
+    Its parts are stored, and billed, but belong to no object until it is aborted.
+    """
+
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
 class Readable(Protocol):
     """Anything with `read(n) -> bytes`: an open file, a socket stream, a response body."""
 

@@ -17,6 +17,7 @@ from storage.base import (
     DEFAULT_MAX_BYTES,
     DocumentNotFound,
     ObjectInfo,
+    PendingUpload,
     Readable,
     StorageError,
     StorageUnavailable,
@@ -420,6 +421,18 @@ class S3Store:
                     )
         except Exception as exc:
             raise map_error(exc, action="list") from exc
+
+    def incomplete_uploads(self, prefix: str = "cases/") -> Iterator[PendingUpload]:
+        """Multipart uploads under `prefix` never completed (storage/uploads.py)."""
+        from storage.uploads import list_incomplete
+
+        return list_incomplete(self, prefix)
+
+    def abort_upload(self, upload: PendingUpload) -> None:
+        """Abort one incomplete multipart upload, freeing its parts (gone already is fine)."""
+        from storage.uploads import abort
+
+        abort(self, upload)
 
     def init(self) -> list[str]:
         """Create the bucket where permitted, then put, get and delete a probe object."""

@@ -19,10 +19,13 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 
-def services(*, migrate: bool = False) -> Services:
+def services(*, migrate: bool = False, scheduler: bool = False) -> Services:
     """Services for a CLI command. Only `db upgrade`, `run` and `console` change the schema; any
-    other command refuses to work on a database with pending migrations and says what to run."""
-    s = bootstrap(migrate=migrate)
+    other command refuses to work on a database with pending migrations and says what to run.
+    `scheduler`: connect with SCHEDULER_DATABASE_URL when it is set (the scheduler's own login)."""
+    from dragonfly.settings import Settings
+
+    s = bootstrap(Settings().for_scheduler() if scheduler else None, migrate=migrate)
     if not migrate:
         pending = [m for m, applied in db.migration_status(s.database_url) if not applied]
         if pending:

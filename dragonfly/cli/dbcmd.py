@@ -26,6 +26,10 @@ def upgrade() -> None:
     url = db.resolve_url(settings)
     applied = db.upgrade(url)
     db.sync_timezone(url, settings.dragonfly_timezone)
+    if settings.admin_ids:  # granted here, by the owner's session: the app's login may not (README "Security")
+        from dragonfly.bootstrap import bootstrap
+
+        bootstrap(settings).close()
     console.print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
 
 

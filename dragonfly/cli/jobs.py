@@ -27,7 +27,7 @@ def scheduler_command() -> None:
 
     from scheduler.runner import run_scheduler
 
-    svc = services()
+    svc = services(scheduler=True)
     if not svc.settings.slack_bot_token:
         svc.close()
         raise fail(

@@ -18,6 +18,10 @@ def _start_scheduler(services, stop: threading.Event) -> threading.Thread | None
         from scheduler.runner import run_scheduler
     except ImportError:
         return None
+    if services.settings.scheduler_database_url:  # the scheduler's own login (README "Security")
+        from dragonfly.bootstrap import bootstrap
+
+        services = bootstrap(services.settings.for_scheduler())
     thread = threading.Thread(
         target=run_scheduler, args=(services,), kwargs={"stop_event": stop}, name="scheduler", daemon=True
     )

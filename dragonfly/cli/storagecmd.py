@@ -33,7 +33,7 @@ def gc_command(
     older_than: str = typer.Option("1d", "--older-than", help="Only objects older than this: 30m, 12h, 1d, 7d"),
     apply: bool = typer.Option(False, "--apply", help="Delete them (without it, only list them)"),
 ) -> None:
-    """Remove stored objects no document row points at.
+    """Remove stored objects no document row points at, and abort incomplete multipart uploads.
 
     Example: dragonfly storage gc --older-than 1d --apply (without --apply: a dry run).
     """
@@ -56,18 +56,25 @@ def gc_command(
         for o in result.candidates:
             when = f"{o.last_modified:%Y-%m-%d %H:%M}"
             console.print(f"would delete {o.key} ({o.size} bytes, {when})", highlight=False)
-        hint = "; run again with --apply to delete them" if result.candidates else ""
+        for u in result.stalled:
+            console.print(f"would abort the incomplete upload of {u.key} (started {u.initiated:%Y-%m-%d %H:%M})",
+                          highlight=False)
+        hint = "; run again with --apply to delete them" if result.candidates or result.stalled else ""
         n = len(result.candidates)
-        console.print(f"{n} unreferenced object(s) older than {older_than}{hint}")
+        console.print(f"{n} unreferenced object(s) and {len(result.stalled)} incomplete upload(s)"
+                      f" older than {older_than}{hint}")
         return
     for key in result.deleted:
         console.print(f"deleted {key}", highlight=False)
+    for key in result.aborted:
+        console.print(f"aborted the incomplete upload of {key}", highlight=False)
     for key in result.skipped:
         console.print(f"kept {key} (a document row points at it now)", highlight=False)
     for key, message in result.failed:
         console.print(f"could not delete {key}: {message}", highlight=False)
     console.print(
-        f"deleted {len(result.deleted)} of {len(result.candidates)} unreferenced object(s) older than {older_than}"
+        f"deleted {len(result.deleted)} of {len(result.candidates)} unreferenced object(s) older than {older_than};"
+        f" aborted {len(result.aborted)} of {len(result.stalled)} incomplete upload(s)"
     )
     if result.failed:
         raise typer.Exit(1)

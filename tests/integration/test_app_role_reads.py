@@ -200,6 +200,14 @@ def test_app_role_cannot_act_as_a_cli_admin_or_expire_overrides_early(engine, ma
                 conn.execute("SELECT set_enforcement_stage(p_case_ref => %s, p_stage => 'discovery',"
                              " p_actor => 'cli:x')", (closed,))
             assert refused.value.sqlstate == "DF012"
+            # The bot's login may not run the nightly rules at all (README "Security").
+            with pytest.raises(psycopg.Error) as refused:
+                conn.execute("SELECT expire_tier_overrides(p_now => now() + interval '60 days')")
+            assert refused.value.sqlstate == "DF012"
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(f"GRANT dragonfly_scheduler TO {role}")
+        with psycopg.connect(db_url, user=role, autocommit=True) as conn:
+            # The scheduler's login may, but cannot move the clock forward to expire overrides early.
             expired = conn.execute("SELECT expire_tier_overrides(p_now => now() + interval '60 days')").fetchone()
             assert expired is not None and expired[0]["expired"] == 0
     finally:

@@ -90,6 +90,8 @@ def test_app_login_cannot_move_the_clock(engine, db_url: str, pg_admin_url: str)
         admin.execute(f"CREATE ROLE {role} LOGIN IN ROLE dragonfly_app")
     try:
         ref = new_case(engine)
+        with engine.begin() as c:  # the login records a Slack officer (roles are enforced in SQL)
+            c.execute(text("SELECT grant_role('U0ALICE', 'officer', 'cli:test')"))
         # user= overrides the URL's user on both the TCP and the embedded (socket) URL spellings.
         with psycopg.connect(db.plain_url(db_url), user=role, autocommit=False) as conn:
             conn.execute("SELECT set_config('dragonfly.clock', '2001-01-01T00:00:00Z', true)")

@@ -16,7 +16,9 @@ from tests.integration.test_engine_support import add_document, execute, new_cas
 
 
 @pytest.fixture
-def app_login(pg_admin_url: str, db_url: str) -> Iterator[psycopg.Connection]:
+def app_login(pg_admin_url: str, db_url: str, engine) -> Iterator[psycopg.Connection]:  # type: ignore[no-untyped-def]
+    """A bot login; U0ALICE is an officer (the roles table decides what a Slack id may record)."""
+    execute(engine, "SELECT grant_role('U0ALICE', 'officer', 'cli:test')")
     role = f"df_law_app_{os.getpid()}"
     with psycopg.connect(pg_admin_url, autocommit=True) as admin:
         admin.execute(f"DROP ROLE IF EXISTS {role}")
@@ -121,4 +123,4 @@ def test_a_cli_actor_through_the_app_role_cannot_reverse(engine, app_login) -> N
             " p_idempotency_key => 'r1', p_actor => 'cli:admin', p_reverses_payment_id => %s)",
             (ref, paid["payment_id"]),
         )
-    assert info.value.sqlstate == "DF060" and snapshot(engine) == before
+    assert info.value.sqlstate == "DF012" and snapshot(engine) == before

@@ -116,7 +116,7 @@ def test_doctor_finds_payments_allocated_before_the_rule_and_an_admin_reallocate
     execute(engine, "UPDATE judgments SET unpaid_principal = 9399.45, interest_carry = 0")
     result = doctor.check_payment_allocation(services)
     assert not result.ok and result.details[0].startswith(f"{ref}: 1 payment(s) allocated differently")
-    with refused(engine, errors.ReversalForbidden, match="needs the admin role"):
+    with refused(engine, errors.Forbidden, match="needs the admin role"):
         run(engine, rpc.call, function="reallocate_payments", case_ref=ref, reason="doctor", actor="U0OFFICER")
     r = _cli(db_url, tmp_path, "case", "reallocate", ref, "doctor: recorded before the rule")
     assert r.exit_code == 0, r.output
