@@ -47,8 +47,8 @@ def classify(path: str, content_type: str, body: bytes, commands: Collection[str
                 return "other", "unreadable"
             if data.get("type") == "event_callback":
                 event = data.get("event") or {}
-                kind = _label(event.get("type"))
-                return "event", f"{kind}.{event['subtype']}" if _LABEL.match(str(event.get("subtype", ""))) else kind
+                label = _label(event.get("type"))
+                return "event", f"{label}.{event['subtype']}" if _LABEL.match(str(event.get("subtype", ""))) else label
             return "event", _label(data.get("type"))
         form = parse_qs(body.decode("utf-8", "replace"))
         if "command" in form:
