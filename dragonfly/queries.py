@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from dragonfly.views import (
     ActionView,
@@ -76,15 +76,34 @@ def overview(*, session: Session) -> list[TierOverview]:
     return list(session.exec(select(TierOverview).order_by(col(TierOverview.tier).desc())))
 
 
-def my_cases(*, session: Session, owner: str, limit: int = 50) -> list[CaseView]:
-    """A person's open cases, past due first, then by next action."""
+def _mine(stmt, *, owner: str, filter_: str):  # type: ignore[no-untyped-def]
+    stmt = stmt.where(CaseView.owner_slack_id == owner, CaseView.status == "open")
+    if filter_ == "past-due":
+        stmt = stmt.where(col(CaseView.next_action_at) < func.now())
+    elif filter_ == "breached":
+        stmt = stmt.where(col(CaseView.sla_breached))
+    return stmt
+
+
+def my_cases(
+    *, session: Session, owner: str, limit: int = 50, offset: int = 0, filter_: str = "all"
+) -> list[CaseView]:
+    """A person's open cases, past due first, then by next action (`filter_`: all, past-due, breached)."""
     stmt = (
-        select(CaseView)
-        .where(CaseView.owner_slack_id == owner, CaseView.status == "open")
-        .order_by(col(CaseView.next_action_at).asc().nulls_first(), col(CaseView.tier).desc())
+        _mine(select(CaseView), owner=owner, filter_=filter_)
+        .order_by(
+            col(CaseView.next_action_at).asc().nulls_first(), col(CaseView.tier).desc(), col(CaseView.case_number)
+        )
+        .offset(offset)
         .limit(limit)
     )
     return list(session.exec(stmt))
+
+
+def count_my_cases(*, session: Session, owner: str, filter_: str = "all") -> int:
+    """How many cases my_cases would list without a limit."""
+    stmt = _mine(select(func.count()).select_from(CaseView), owner=owner, filter_=filter_)
+    return int(session.exec(stmt).one())
 
 
 def role_of(*, session: Session, slack_user_id: str) -> str | None:
