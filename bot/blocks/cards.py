@@ -219,7 +219,8 @@ def mine(cases: list[Any], *, tz: tzinfo, total: int, page: int = 1, filter_: st
         nav.append(button(f"Next {min(MINE_PAGE, rest)}", ids.A_MINE_PAGE, f"{filter_}:{page + 1}", "primary"))
     for name in MINE_FILTERS:
         if name != filter_:
-            nav.append(button(f"Only {name}" if name != "all" else "All my cases", ids.A_MINE_FILTER, f"{name}:1"))
+            label = f"Only {name}" if name != "all" else "All my cases"
+            nav.append(button(label, f"{ids.A_MINE_FILTER}:{name}", f"{name}:1"))
     blocks.append({"type": "actions", "block_id": "df_mine_nav", "elements": nav})
     return blocks
 

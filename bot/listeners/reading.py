@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -53,8 +54,7 @@ def register(app: App) -> None:
         text, blocks = mine_page(context, user, filter_=filter_, page=page)
         ack(text=text, blocks=blocks, response_type="ephemeral")
 
-    @app.action(ids.A_MINE_PAGE)
-    @app.action(ids.A_MINE_FILTER)
+    @app.action(re.compile(rf"^({ids.A_MINE_PAGE}|{ids.A_MINE_FILTER})(:|$)"))
     def mine_clicked(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         """`/enforce mine`'s Next / Previous / filter buttons: that page, to the clicker only."""
         ack()
