@@ -46,7 +46,7 @@ A_OPEN_PAY = "df_open_pay"
 A_OPEN_ADVANCE = "df_open_advance"
 A_REFRESH_HOME = "df_refresh_home"
 A_SHOW_FULL = "df_show_full"  # the case card's "Show full texts" (value = case ref)
-A_MINE_PAGE = "df_mine_page"  # `/enforce mine` paging (value = "<filter>:<page>")
+A_MINE_PAGE = "df_mine_page"  # `/enforce mine` paging: "df_mine_page:next|previous" (value "<filter>:<page>")
 A_MINE_FILTER = "df_mine_filter"  # `/enforce mine` filters: "df_mine_filter:<filter>" (value "<filter>:1")
 VIEW_FULL = "df_view_full"
 

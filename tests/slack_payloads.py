@@ -105,9 +105,9 @@ def check_view(view: Any, *, where: str) -> list[str]:
         out.append(f"{where}: {e}")
     if len(str(view.get("private_metadata") or "")) > PRIVATE_METADATA:
         out.append(f"{where}: private_metadata over {PRIVATE_METADATA} characters")
-    if view.get("type") == "modal" and any(b.get("type") == "input" for b in view.get("blocks") or []):
-        if not view.get("submit"):
-            out.append(f"{where}: a modal with inputs needs a submit button")
+    inputs = any(b.get("type") == "input" for b in view.get("blocks") or [])
+    if view.get("type") == "modal" and inputs and not view.get("submit"):
+        out.append(f"{where}: a modal with inputs needs a submit button")
     return out + check_blocks(view.get("blocks") or [], limit=VIEW_BLOCKS, where=where)
 
 

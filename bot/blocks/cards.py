@@ -213,10 +213,13 @@ def mine(cases: list[Any], *, tz: tzinfo, total: int, page: int = 1, filter_: st
     rest = total - last
     nav = []
     if page > 1:
-        nav.append(button(f"Previous {MINE_PAGE}", ids.A_MINE_PAGE, f"{filter_}:{page - 1}"))
+        nav.append(button(f"Previous {MINE_PAGE}", f"{ids.A_MINE_PAGE}:previous", f"{filter_}:{page - 1}"))
     if rest > 0:
-        blocks.append(context(f"…and {count(rest)} more: `/enforce mine {page + 1}` or *Next* for the next page."))
-        nav.append(button(f"Next {min(MINE_PAGE, rest)}", ids.A_MINE_PAGE, f"{filter_}:{page + 1}", "primary"))
+        typed = f"/enforce mine{'' if filter_ == 'all' else ' ' + filter_} {page + 1}"
+        blocks.append(context(f"…and {count(rest)} more: `{typed}` or *Next* for the next page."))
+        nav.append(
+            button(f"Next {min(MINE_PAGE, rest)}", f"{ids.A_MINE_PAGE}:next", f"{filter_}:{page + 1}", "primary")
+        )
     for name in MINE_FILTERS:
         if name != filter_:
             label = f"Only {name}" if name != "all" else "All my cases"
