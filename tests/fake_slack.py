@@ -42,6 +42,7 @@ class FakeSlack:
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.responses: dict[str, dict[str, Any]] = {}  # method -> extra response fields
         self.violations: list[str] = []  # payloads Slack would refuse (see slack_payloads)
+        self.app_tokens: set[str] = set()  # app-level tokens (xapp-) accepted, e.g. for Socket Mode
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -155,7 +156,7 @@ class FakeSlack:
                     self._send(status, body.encode(), "application/json", headers)
                     return
                 auth = self.headers.get("Authorization", "")
-                if auth != f"Bearer {fake.token}" and "token" not in params:
+                if auth not in {f"Bearer {t}" for t in (fake.token, *fake.app_tokens)} and "token" not in params:
                     self._send(200, json.dumps({"ok": False, "error": "not_authed"}).encode(), "application/json")
                     return
                 body = fake._answer(method, params)

@@ -21,10 +21,7 @@ SCHEMA = json.loads((ROOT / "tests" / "data" / "slack_app_manifest.schema.json")
 # The code that talks to Slack (dragonfly/cli/local_slack.py is the console's stand-in *for*
 # Slack, so it is not scanned).
 SOURCES = [
-    p
-    for d in ("bot", "scheduler", "dragonfly")
-    for p in sorted((ROOT / d).rglob("*.py"))
-    if p.name != "local_slack.py"
+    p for d in ("bot", "scheduler", "dragonfly") for p in sorted((ROOT / d).rglob("*.py")) if p.name != "local_slack.py"
 ]
 
 # The bot scope each Web API method needs (Slack's method reference, "Required scopes"; views.*
