@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from bot.blocks.common import esc
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import DomainError
@@ -346,7 +347,8 @@ def _fail(services: Services, job: dict[str, Any], message: str) -> str:
         ).scalar_one():
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
-        queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {message}", "failed")
+        # the reason can quote the file's name or the uploader's text: escaped like any typed text
+        queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {esc(message)}", "failed")
     log.warning("ingestion job %s failed: %s", job["id"], message)
     return "failed"
 
