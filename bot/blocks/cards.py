@@ -28,7 +28,7 @@ CARD_TEXT_MAX = 300
 
 HELP = """*/enforce* sub-commands (leave arguments out to get a form):
 - `help` - this list
-- `case DF-n` - the case card · `mine` - my open cases, past due first
+- `case DF-n` - the case card · `mine [past-due|breached] [page]` - my open cases, 20 a page, past due first
 - `stage DF-n <stage> [note]` (closing: `stage DF-n closed <reason>`) - add `clear-blockers` to clear them
 - `block DF-n <kind> <reason> eta:YYYY-MM-DD` · `unblock DF-n`
 - `override DF-n <tier> until:YYYY-MM-DD <reason>` (admins)
