@@ -268,6 +268,12 @@ class Console:
         from dragonfly.cli.local_slack import _text
 
         self.out(f"\n[modal: {_text(view.get('title'))}]")
+        if not view.get("submit"):  # a modal to read (a card, full texts, a refusal): nothing to submit
+            from dragonfly.cli.local_slack import render_blocks
+
+            for line in render_blocks(view.get("blocks") or []):
+                self.out("  " + line)
+            return
         for attempt in range(2):
             values: dict[str, dict[str, Any]] = {}
             for block in view.get("blocks") or []:
