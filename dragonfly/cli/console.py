@@ -402,8 +402,8 @@ class Console:
 
     def run(self) -> int:
         self.out(f"Dragonfly local console, acting as {self.user}. {HELP}")
-        for line in self.getting_started():
-            self.out(line)
+        for hint in self.getting_started():
+            self.out(hint)
         while True:
             line = self._next_line("> " if self.interactive else "")
             if line is None:
