@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot import errors, middleware
 from bot.listeners import cases, documents, home, options, payments, reading, workflows
+from dragonfly import rules
 from dragonfly.bootstrap import Services
 
 
@@ -14,6 +15,7 @@ def build_app(services: Services, *, token_verification: bool = False) -> App:
     """A Bolt app that answers before responding (process_before_response): listeners stay fast
     and slow work goes to durable queues."""
     settings = services.settings
+    rules.load(services.engine)  # forms offer the database's stages and kinds (dragonfly/rules.py)
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(
         signing_secret=settings.slack_signing_secret,

@@ -43,7 +43,6 @@ A_UNBLOCK = "df_unblock"
 A_OPEN_NOTE = "df_open_note"
 A_OPEN_NEXT = "df_open_next"
 A_OPEN_PAY = "df_open_pay"
-A_OPEN_ADVANCE = "df_open_advance"
 A_REFRESH_HOME = "df_refresh_home"
 A_SHOW_FULL = "df_show_full"  # the case card's "Show full texts" (value = case ref)
 A_MINE_PAGE = "df_mine_page"  # `/enforce mine` paging: "df_mine_page:next|previous" (value "<filter>:<page>")

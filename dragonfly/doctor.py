@@ -9,7 +9,6 @@ from sqlalchemy import text
 
 from dragonfly import db
 from dragonfly.bootstrap import Services
-from dragonfly.enums import SQL_ENUMS
 
 
 @dataclass
@@ -22,29 +21,6 @@ class CheckResult:
 def check_migrations(s: Services) -> CheckResult:
     pending = [mid for mid, applied in db.migration_status(s.database_url) if not applied]
     return CheckResult("migrations", not pending, [f"pending: {m} (run: dragonfly db upgrade)" for m in pending])
-
-
-def enum_mismatches(s: Services) -> list[str]:
-    problems = []
-    with s.engine.connect() as conn:
-        for type_name, enum in SQL_ENUMS.items():
-            row = conn.execute(
-                text(
-                    "SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e"
-                    " JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = :t"
-                ),
-                {"t": type_name},
-            ).scalar()
-            sql_values = list(row or [])
-            py_values = [m.value for m in enum]
-            if sql_values != py_values:
-                problems.append(f"{type_name}: SQL {sql_values} != Python {py_values}")
-    return problems
-
-
-def check_enums(s: Services) -> CheckResult:
-    problems = enum_mismatches(s)
-    return CheckResult("enum parity (Python = SQL)", not problems, problems)
 
 
 # Recomputes every event's hash from its stored content and its predecessor's hash.
@@ -124,7 +100,6 @@ def check_orphans(s: Services) -> CheckResult:
 
 CHECKS: list[Callable[[Services], CheckResult]] = [
     check_migrations,
-    check_enums,
     check_hash_chain,
     check_actions_have_documents,
     check_next_actions,

@@ -8,12 +8,9 @@ from sqlmodel import Session, col, func, select
 
 from dragonfly.views import (
     ActionView,
-    AppUser,
     CaseView,
     DocumentView,
     OpenBlocker,
-    PaymentView,
-    TierOverview,
     TimelineEvent,
 )
 
@@ -66,16 +63,6 @@ def documents(*, session: Session, case_ref: str) -> list[DocumentView]:
     )
 
 
-def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
-    return list(
-        session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref).order_by(col(PaymentView.payment_id)))
-    )
-
-
-def overview(*, session: Session) -> list[TierOverview]:
-    return list(session.exec(select(TierOverview).order_by(col(TierOverview.tier).desc())))
-
-
 def _mine(stmt, *, owner: str, filter_: str):  # type: ignore[no-untyped-def]
     stmt = stmt.where(CaseView.owner_slack_id == owner, CaseView.status == "open")
     if filter_ == "past-due":
@@ -104,8 +91,3 @@ def count_my_cases(*, session: Session, owner: str, filter_: str = "all") -> int
     """How many cases my_cases would list without a limit."""
     stmt = _mine(select(func.count()).select_from(CaseView), owner=owner, filter_=filter_)
     return int(session.exec(stmt).one())
-
-
-def role_of(*, session: Session, slack_user_id: str) -> str | None:
-    user = session.get(AppUser, slack_user_id)
-    return user.role if user else None

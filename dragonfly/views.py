@@ -56,31 +56,6 @@ class CaseView(SQLModel, table=True):
     is_stale: bool
 
 
-class CaseBalance(SQLModel, table=True):
-    __tablename__ = "v_case_balance"
-
-    case_id: int = Field(primary_key=True)
-    case_ref: str
-    principal: Decimal
-    costs: Decimal
-    unpaid_principal: Decimal
-    unpaid_costs: Decimal
-    accrued_interest: Decimal
-    balance: Decimal
-    recovered: Decimal
-    interest_basis: str
-
-
-class TierOverview(SQLModel, table=True):
-    __tablename__ = "v_enforcement_overview"
-
-    tier: int = Field(primary_key=True)
-    cases: int
-    balance: Decimal
-    recovered: Decimal
-    sla_breaches: int
-
-
 class TimelineEvent(SQLModel, table=True):
     __tablename__ = "v_enforcement_timeline"
 
@@ -97,35 +72,6 @@ class TimelineEvent(SQLModel, table=True):
     document_key: str | None
     action_id: int | None
     hash: str
-
-
-class RecentEvent(SQLModel, table=True):
-    __tablename__ = "v_enforcement_recent"
-
-    event_id: int = Field(primary_key=True)
-    case_ref: str
-    seq: int
-    occurred_at: datetime
-    kind: str
-    actor: str
-    source: str
-    summary: str | None
-    payload: dict[str, Any] = Field(sa_column=Column(JSONB))
-    document_id: int | None
-    document_key: str | None
-    action_id: int | None
-    hash: str
-
-
-class PlaintiffOverview(SQLModel, table=True):
-    __tablename__ = "v_plaintiffs_overview"
-
-    plaintiff_id: int = Field(primary_key=True)
-    plaintiff_name: str
-    judgments: int
-    open_cases: int
-    balance: Decimal
-    recovered: Decimal
 
 
 class OpenBlocker(SQLModel, table=True):
@@ -175,25 +121,6 @@ class DocumentView(SQLModel, table=True):
     original_name: str
     uploaded_by: str
     uploaded_at: datetime
-
-
-class PaymentView(SQLModel, table=True):
-    __tablename__ = "v_payments"
-
-    payment_id: int = Field(primary_key=True)
-    case_ref: str
-    kind: str
-    gross: Decimal
-    interest_part: Decimal
-    principal_part: Decimal
-    costs_part: Decimal
-    poundage: Decimal
-    fees: Decimal
-    received_on: date
-    reverses_payment_id: int | None
-    document_id: int | None
-    recorded_by: str
-    recorded_at: datetime
 
 
 class AppUser(SQLModel, table=True):

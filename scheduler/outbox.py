@@ -7,9 +7,11 @@ permanent and fail the row. A row is sent only by the worker holding its claim t
 `attempts` count of its claim), with the lease renewed and the row locked for the send, so two
 scheduler processes never send one row twice (see `deliver_due`).
 
-Payloads are the Web API arguments, plus for `files_upload_v2` either `file` (a path) or
-`content_b64` (the bytes, base64). A `channel` that is a user id (U.../W...) is a DM: the worker
-opens the conversation first (`conversations.open`).
+Only the methods in `HANDLERS` are sent (the SQL half of that allow-list, `outbox_methods`, refuses
+anything else at enqueue time). Payloads are the Web API arguments, plus for `files_upload_v2` the
+bytes inline as `content_b64` (never a path). A `channel` that is a user id (U.../W...) is a DM: the
+worker opens the conversation first (`conversations.open`); an upload to a `#name` is sent to that
+channel's id, looked up once per process (`conversations.list`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +33,9 @@ from dragonfly.bootstrap import Services
 log = logging.getLogger(__name__)
 
 CLIENT_TIMEOUT_SECONDS = 20
-# The most Web API calls one row can take: files_upload_v2 to a DM is conversations.open,
+# The most Web API calls one row can take: files_upload_v2 to a #name is conversations.list,
 # files.getUploadURLExternal, the upload itself and files.completeUploadExternal.
-MAX_CALLS_PER_ROW = 4
+MAX_CALLS_PER_ROW = 5
 
 
 BACKOFF_BASE_SECONDS = 5.0
@@ -84,41 +87,106 @@ def _is_user(channel: Any) -> bool:
     return isinstance(channel, str) and channel[:1] in ("U", "W") and channel[1:].isalnum()
 
 
+def _is_conversation_id(channel: Any) -> bool:
+    return isinstance(channel, str) and channel[:1] in ("C", "G", "D") and channel[1:].isalnum()
+
+
 def _dm_channel(client: WebClient, user: str) -> str:
     opened = client.conversations_open(users=user)
     return str(opened["channel"]["id"])
 
 
-def send(client: WebClient, method: str, payload: dict[str, Any]) -> str | None:
-    """One Web API call for one row; returns Slack's ts (or file id) when there is one."""
-    args = dict(payload)
-    if method in ("chat.postMessage", "files_upload_v2", "files.upload_v2") and _is_user(args.get("channel")):
+class ChannelNotFound(Exception):
+    """A channel name the bot cannot see: a permanent failure with a sentence saying what to do."""
+
+
+def _channel_id(client: WebClient, channel: str) -> str:
+    """The conversation id for `channel`: a DM for a user id, an id as it is, a `#name` looked up
+    once per process with conversations.list (files.completeUploadExternal takes ids only)."""
+    if _is_user(channel):
+        return _dm_channel(client, channel)
+    if _is_conversation_id(channel):
+        return channel
+    name = channel.removeprefix("#")
+    cache: dict[str, str] = client.__dict__.setdefault("_dragonfly_channel_ids", {})
+    if name not in cache:
+        for page in client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=1000
+        ):
+            for conv in page.get("channels") or []:
+                cache[str(conv.get("name"))] = str(conv.get("id"))
+            if name in cache:
+                break
+    if name not in cache:
+        raise ChannelNotFound(
+            f"channel #{name} not found: invite @Dragonfly to it, or set the setting to the channel's ID (C...)"
+        )
+    return cache[name]
+
+
+def _post_message(client: WebClient, args: dict[str, Any]) -> str | None:
+    if _is_user(args.get("channel")):
         args["channel"] = _dm_channel(client, args["channel"])
-    if method in ("conversations.open+chat.postMessage", "dm"):
-        args["channel"] = _dm_channel(client, args.pop("user"))
-        method = "chat.postMessage"
-    if method in ("files_upload_v2", "files.upload_v2"):
-        content_b64 = args.pop("content_b64", None)
-        if content_b64 is not None:
-            args["content"] = base64.b64decode(content_b64)
-        response = client.files_upload_v2(request_file_info=False, **args)
-        files = response.get("files") or []
-        return str(files[0].get("id")) if files else None
-    if method == "views.publish" and isinstance(args.get("view"), dict):
-        response = client.views_publish(user_id=args["user_id"], view=args["view"])
-        return None
+    response = client.chat_postMessage(**args)
+    return response.get("ts")
+
+
+def _post_ephemeral(client: WebClient, args: dict[str, Any]) -> str | None:
     try:
-        response = client.api_call(method, json=args)
+        response = client.chat_postEphemeral(**args)
     except SlackApiError as exc:
-        if method != "chat.postEphemeral" or (exc.response or {}).get("error") not in NOT_IN_CHANNEL:
+        if (exc.response or {}).get("error") not in NOT_IN_CHANNEL:
             raise
         # A reply to someone in a channel the bot is not in (a form opened there): a DM instead,
         # saying how to get replies in the channel; the reply itself is never lost.
         note = f"\n_(I cannot post in <#{args['channel']}>: invite @Dragonfly there, or use a DM with me.)_"
         dm = {k: v for k, v in args.items() if k not in ("user", "channel", "thread_ts")}
         dm.update(channel=_dm_channel(client, args["user"]), text=f"{args.get('text', '')}{note}")
-        response = client.api_call("chat.postMessage", json=dm)
-    return response.get("ts") or response.get("message_ts")
+        return _post_message(client, dm)
+    return response.get("message_ts")
+
+
+def _publish_view(client: WebClient, args: dict[str, Any]) -> str | None:
+    client.views_publish(user_id=args["user_id"], view=args["view"])
+    return None
+
+
+def _upload_file(client: WebClient, args: dict[str, Any]) -> str | None:
+    # Only inline bytes: a `file` (a path on the worker's disk) is never read.
+    response = client.files_upload_v2(
+        channel=_channel_id(client, str(args["channel"])),
+        content=base64.b64decode(args["content_b64"]),
+        filename=args["filename"],
+        title=args.get("title"),
+        initial_comment=args.get("initial_comment"),
+        thread_ts=args.get("thread_ts"),
+        request_file_info=False,
+    )
+    files = response.get("files") or []
+    return str(files[0].get("id")) if files else None
+
+
+# The Web API calls the outbox makes, one handler each: the worker's half of the allow-list whose
+# SQL half is the outbox_methods table (sql/0045_outbox_methods.sql; a test keeps them equal).
+# Each handler calls one named slack_sdk method, so a row can never choose the URL.
+HANDLERS: dict[str, Callable[[WebClient, dict[str, Any]], str | None]] = {
+    "chat.postMessage": _post_message,
+    "chat.postEphemeral": _post_ephemeral,
+    "views.publish": _publish_view,
+    "files_upload_v2": _upload_file,
+}
+
+
+class MethodNotAllowed(Exception):
+    """A row whose method is not one the outbox sends (never sent, failed at once)."""
+
+
+def send(client: WebClient, method: str, payload: dict[str, Any]) -> str | None:
+    """One Web API call for one row; returns Slack's ts (or file id) when there is one."""
+    handler = HANDLERS.get(method)
+    if handler is None:
+        raise MethodNotAllowed(f"refused: {method!r} is not a Web API method the outbox sends")
+    return handler(client, dict(payload))
 
 
 def classify(exc: Exception, attempts: int) -> Outcome:
@@ -140,6 +208,8 @@ def classify(exc: Exception, attempts: int) -> Outcome:
         if status >= 500 or error in RETRYABLE_ERRORS:
             return Outcome("retry", delay=backoff(attempts), error=f"HTTP {status}: {error}")
         return Outcome("failed", error=f"Slack refused: {error}")
+    if isinstance(exc, (MethodNotAllowed, ChannelNotFound, KeyError, ValueError, TypeError)):
+        return Outcome("failed", error=str(exc))
     # Network errors (refused, reset, timeout, DNS): try again later.
     return Outcome("retry", delay=backoff(attempts), error=f"{type(exc).__name__}: {exc}")
 

@@ -43,6 +43,8 @@ class FakeSlack:
         self.responses: dict[str, dict[str, Any]] = {}  # method -> extra response fields
         self.violations: list[str] = []  # payloads Slack would refuse (see slack_payloads)
         self.app_tokens: set[str] = set()  # app-level tokens (xapp-) accepted, e.g. for Socket Mode
+        # The workspace's channels by name (conversations.list); the settings' default names.
+        self.channels: dict[str, str] = {"enforcement-ops": "C0OPS", "enforcement-exec": "C0EXEC"}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -183,8 +185,17 @@ class FakeSlack:
             upload_id = f"F{n:08d}"
             answer.update(upload_url=f"{self.base_url}/upload/{upload_id}", file_id=upload_id)
         elif method == "files.completeUploadExternal":
+            channel = params.get("channel_id")
+            if channel is not None and not (str(channel)[:1] in "CGD" and str(channel)[1:].isalnum()):
+                # Slack takes conversation ids only here: "#name" is refused.
+                return {"ok": False, "error": "invalid_channel"}
             files = params.get("files") or []
             answer.update(files=[{"id": f.get("id"), "title": f.get("title")} for f in files])
+        elif method == "conversations.list":
+            answer.update(
+                channels=[{"id": cid, "name": name, "is_channel": True} for name, cid in self.channels.items()],
+                response_metadata={"next_cursor": ""},
+            )
         elif method == "files.info":
             fid = params.get("file")
             if fid in self.files:

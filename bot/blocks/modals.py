@@ -7,20 +7,14 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.common import Block, option, plain, section
+from dragonfly import rules
 
-STAGES = ["intake", "discovery", "execution", "recovery", "closed"]
-CLOSING = ["satisfied", "settled", "uncollectible", "vacated", "bankruptcy_discharge"]
-BLOCKER_KINDS = ["court", "marshal_or_sheriff", "bank", "employer", "debtor", "internal"]
-PAYMENT_KINDS = [
-    "direct",
-    "settlement",
-    "plan_installment",
-    "garnishment_remittance",
-    "levy_proceeds",
-    "turnover",
-    "sale",
-    "adjustment",
-]
+
+def payment_kinds() -> list[str]:
+    """The kinds a person records (a reversal is its own admin action, not a kind to pick)."""
+    return [k for k in rules.current().of("payment_kind") if k != "reversal"]
+
+
 FILE_TYPES = ["pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx"]
 
 
@@ -101,9 +95,7 @@ def file_input(label: str, *, optional: bool = False) -> Block:
     )
 
 
-def modal(
-    callback_id: str, title: str, blocks: list[Block], meta: dict[str, Any], submit: str = "Save"
-) -> dict:
+def modal(callback_id: str, title: str, blocks: list[Block], meta: dict[str, Any], submit: str = "Save") -> dict:
     return {
         "type": "modal",
         "callback_id": callback_id,
@@ -121,8 +113,10 @@ def stage_modal(meta: dict[str, Any], case_ref: str | None, stage: str | None = 
         "Move stage",
         [
             case_picker(case_ref),
-            select(ids.B_STAGE, "New stage", STAGES, initial=stage),
-            select(ids.B_REASON, "Closing reason (when closing)", CLOSING, optional=True),
+            select(ids.B_STAGE, "New stage", list(rules.current().of("stage")), initial=stage),
+            select(
+                ids.B_REASON, "Closing reason (when closing)", list(rules.current().of("closing_reason")), optional=True
+            ),
             text_input(ids.B_NOTE, "Note", optional=True, multiline=True),
         ],
         meta,
@@ -135,7 +129,7 @@ def block_modal(meta: dict[str, Any], case_ref: str | None) -> dict:
         "Log a blocker",
         [
             case_picker(case_ref),
-            select(ids.B_KIND, "Kind", BLOCKER_KINDS),
+            select(ids.B_KIND, "Kind", list(rules.current().of("blocker_kind"))),
             text_input(ids.B_REASON, "Reason", multiline=True),
             date_input(ids.B_DATE, "ETA"),
         ],
@@ -195,7 +189,7 @@ def pay_modal(meta: dict[str, Any], case_ref: str | None, *, proof_required: boo
         [
             case_picker(case_ref),
             text_input(ids.B_AMOUNT, "Amount", hint="Dollars and cents, like 1,250.00"),
-            select(ids.B_KIND, "Kind", PAYMENT_KINDS, initial="direct"),
+            select(ids.B_KIND, "Kind", payment_kinds(), initial="direct"),
             select(
                 ids.B_DOC_KIND,
                 "Proof document kind",
@@ -209,9 +203,7 @@ def pay_modal(meta: dict[str, Any], case_ref: str | None, *, proof_required: boo
     )
 
 
-def workflow_modal(
-    meta: dict[str, Any], case_ref: str | None, *, title: str, kinds: list[str]
-) -> dict:
+def workflow_modal(meta: dict[str, Any], case_ref: str | None, *, title: str, kinds: list[str]) -> dict:
     blocks = [
         case_picker(case_ref),
         text_input(

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from bot import ids, parsing, reads
 from bot.blocks.common import esc
 from bot.listeners.common import field, submit
-from bot.listeners.payments import PROOF_KINDS, kind_of, record
+from bot.listeners.payments import kind_of, proof_kinds, record
 from bot.listeners.workflows import advance, start, subpoena_step
 from bot.middleware import require, services_of
 from bot.service import Duplicate, check_file, ingest, meta_of, once, tell, value
@@ -22,8 +22,7 @@ from dragonfly import rpc
 from dragonfly.errors import DomainError, InvalidInput
 
 STORING = (
-    ":inbox_tray: Storing {name} for {case_ref}; {step} will be recorded once it is stored, "
-    "and I will reply then."
+    ":inbox_tray: Storing {name} for {case_ref}; {step} will be recorded once it is stored, and I will reply then."
 )
 
 
@@ -75,7 +74,7 @@ def accepted_kinds(conn: Connection, request: reads.UploadRequest) -> list[str]:
     parts = request.step.split(":")
     try:
         if request.step == "pay":
-            kinds = PROOF_KINDS
+            kinds = proof_kinds()
         elif request.step == "subpoena":
             kinds = subpoena_step(conn).document_kinds
         elif len(parts) == 2 and parts[1] == "queue":
@@ -100,9 +99,7 @@ def named_kind(text: str | None, kinds: list[str]) -> str | None:
 
 def register(app: App) -> None:
     @app.view(ids.VIEW_WORKFLOW)
-    def workflow_submitted(
-        ack: Any, body: dict[str, Any], context: BoltContext, client: Any
-    ) -> None:
+    def workflow_submitted(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         view = body["view"]
         meta = meta_of(view)
         kind = meta["kind"]
@@ -175,10 +172,11 @@ def register(app: App) -> None:
         ref = value(view, ids.B_CASE)
         amount = field(errors, ids.B_AMOUNT, lambda: parsing.amount(value(view, ids.B_AMOUNT)))
         kind = field(errors, ids.B_KIND, lambda: kind_of(value(view, ids.B_KIND)))
-        doc_kind = value(view, ids.B_DOC_KIND) or PROOF_KINDS[0]
+        accepted = proof_kinds()
+        doc_kind = value(view, ids.B_DOC_KIND) or accepted[0]
         file = _file(errors, view, required)
-        if doc_kind not in PROOF_KINDS:
-            errors[ids.B_DOC_KIND] = f"Proof of payment is a {' or '.join(PROOF_KINDS)} document."
+        if doc_kind not in accepted:
+            errors[ids.B_DOC_KIND] = f"Proof of payment is a {' or '.join(accepted)} document."
         key = f"slack:pay:{view['id']}"
 
         def work(conn: Connection, user: str) -> str:
@@ -209,9 +207,7 @@ def register(app: App) -> None:
         )
 
     @app.view(ids.VIEW_ADVANCE)
-    def advance_submitted(
-        ack: Any, body: dict[str, Any], context: BoltContext, client: Any
-    ) -> None:
+    def advance_submitted(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         view = body["view"]
         meta = meta_of(view)
         errors: dict[str, str] = {}
@@ -241,17 +237,10 @@ def register(app: App) -> None:
             except DomainError as e:
                 errors[ids.B_ACTION] = f"{e.message}. {e.hint}"
                 a = None
-            s = (
-                reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state)
-                if a
-                else None
-            )
+            s = reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state) if a else None
         if a is not None and s is None:
             with services_of(context).engine.begin() as conn:
-                allowed = [
-                    x.to_state
-                    for x in reads.next_states(conn=conn, kind=a.kind, from_state=a.state)
-                ]
+                allowed = [x.to_state for x in reads.next_states(conn=conn, kind=a.kind, from_state=a.state)]
             errors[ids.B_STATE] = (
                 f"{a.kind} #{action_id} cannot go from {a.state} to {state}. "
                 f"Next steps: {', '.join(allowed) or 'none'}."

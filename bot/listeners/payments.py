@@ -14,10 +14,13 @@ from bot.listeners import args, subcommand
 from bot.listeners.common import act, meta, open_modal
 from bot.middleware import require, services_of
 from bot.service import wait_for_document
-from dragonfly import rpc
+from dragonfly import rpc, rules
 from dragonfly.errors import InvalidInput
 
-PROOF_KINDS = ["remittance", "correspondence", "officer_return", "other"]
+
+def proof_kinds() -> list[str]:
+    """The document kinds that prove a payment (payment_proof_kinds() in SQL)."""
+    return list(rules.current().payment_proof_kinds)
 
 
 def record(
@@ -50,10 +53,8 @@ def record(
 
 def kind_of(text: str | None) -> str:
     kind = (text or "direct").lower()
-    if kind not in modals.PAYMENT_KINDS + ["reversal"]:
-        raise InvalidInput(
-            f'"{text}" is not a payment kind', "Kinds: " + ", ".join(modals.PAYMENT_KINDS) + "."
-        )
+    if kind not in modals.payment_kinds() + ["reversal"]:
+        raise InvalidInput(f'"{text}" is not a payment kind', "Kinds: " + ", ".join(modals.payment_kinds()) + ".")
     return kind
 
 
@@ -111,9 +112,7 @@ def register(app: App) -> None:
                 body=body,
                 role="officer",
                 what="Recording a payment",
-                work=lambda conn, user: record(
-                    conn, user, case_ref=ref, amount=amount, kind=kind, key=key
-                ),
+                work=lambda conn, user: record(conn, user, case_ref=ref, amount=amount, kind=kind, key=key),
             )
             return
 
@@ -127,7 +126,7 @@ def register(app: App) -> None:
                 case_ref=ref,
                 step="pay",
                 label=f"a ${amount:,.2f} {kind} payment",
-                kinds=PROOF_KINDS,
+                kinds=proof_kinds(),
                 intent={"op": "pay", "amount": str(amount), "kind": kind, "idempotency_key": key},
             )
 

@@ -9,14 +9,15 @@ import sys
 import warnings
 
 import psycopg
-import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from dragonfly.cli import cases, dbcmd, demo, doctor, imports, runcmd, users
+from dragonfly.cli.common import command_app
 
-app = typer.Typer(help="Dragonfly: enforcement of money judgments.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = command_app(
+    help="Dragonfly: enforcement of money judgments.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(dbcmd.app, name="db")
 app.add_typer(cases.app, name="case")
 app.add_typer(demo.app, name="demo")
@@ -43,8 +44,10 @@ app.command("smoke")(imports.smoke_command)
 def main() -> None:
     level = os.environ.get("DRAGONFLY_LOG_LEVEL", "WARNING").upper()
     if level not in logging.getLevelNamesMapping():
-        print(f"DRAGONFLY_LOG_LEVEL={level!r} is not a log level; using WARNING (use DEBUG, INFO, WARNING or ERROR)",
-              file=sys.stderr)
+        print(
+            f"DRAGONFLY_LOG_LEVEL={level!r} is not a log level; using WARNING (use DEBUG, INFO, WARNING or ERROR)",
+            file=sys.stderr,
+        )
         level = "WARNING"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
@@ -64,5 +67,7 @@ def configuration_problem(exc: Exception) -> str:
         lines = [f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()]
         return "invalid setting(s): " + "; ".join(lines) + " (see the Configuration table in README.md)"
     first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    return (f"cannot reach the database ({first}). Check DATABASE_URL, or unset it to use the embedded "
-            "server under DRAGONFLY_HOME.")
+    return (
+        f"cannot reach the database ({first}). Check DATABASE_URL, or unset it to use the embedded "
+        "server under DRAGONFLY_HOME."
+    )

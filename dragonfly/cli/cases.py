@@ -7,9 +7,9 @@ from rich.table import Table
 from sqlmodel import Session
 
 from dragonfly import queries
-from dragonfly.cli.common import console, fail, services
+from dragonfly.cli.common import command_app, console, fail, services
 
-app = typer.Typer(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
+app = command_app(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
 
 
 @app.command("show")

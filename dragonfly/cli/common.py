@@ -5,13 +5,15 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from dragonfly import db
 from dragonfly.bootstrap import Services, bootstrap
-from dragonfly.errors import DomainError
+from dragonfly.errors import DomainError, InvalidInput
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
@@ -25,8 +27,9 @@ def services(*, migrate: bool = False) -> Services:
         pending = [m for m, applied in db.migration_status(s.database_url) if not applied]
         if pending:
             s.close()
-            raise fail(f"{len(pending)} migration(s) pending ({', '.join(pending)}): run `dragonfly db upgrade` first.",
-                       code=2)
+            raise fail(
+                f"{len(pending)} migration(s) pending ({', '.join(pending)}): run `dragonfly db upgrade` first.", code=2
+            )
     return s
 
 
@@ -40,5 +43,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def domain_fail(exc: DomainError) -> typer.Exit:
-    return fail(str(exc))
+class CommandGroup(TyperGroup):
+    """Every command's refusal (a DomainError from the engine) is turned into one red sentence and
+    an exit code here, once: 2 for input the operator must correct, 1 for any other refusal."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1) from None
+
+
+def command_app(**options: object) -> typer.Typer:
+    """A typer app (or sub-app) whose commands' refusals are reported by CommandGroup."""
+    return typer.Typer(cls=CommandGroup, **options)  # type: ignore[arg-type]

@@ -9,8 +9,6 @@ each command, so replies appear as they would in Slack.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
@@ -25,6 +23,7 @@ from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import requests
+from slack_sdk.signature import SignatureVerifier
 
 from dragonfly.bootstrap import Services, bootstrap
 from dragonfly.cli.local_slack import LocalSlack
@@ -117,7 +116,7 @@ class Console:
     # ---------------------------------------------------------------- requests
     def _signed_post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> requests.Response:
         ts = str(int(time.time()))
-        sig = "v0=" + hmac.new(self.secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        sig = SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body) or ""
         h = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
         h.update(headers or {})
         return requests.post(self.url, data=body.encode(), headers=h, timeout=30)

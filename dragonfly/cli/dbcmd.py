@@ -7,17 +7,16 @@ from datetime import date
 import typer
 
 from dragonfly import db, rpc
-from dragonfly.cli.common import actor, console, domain_fail, fail, services
-from dragonfly.errors import DomainError
+from dragonfly.cli.common import actor, command_app, console, fail, services
 from dragonfly.money import parse_amount
 from dragonfly.settings import Settings
 
-app = typer.Typer(help="Database migrations. Example: dragonfly db upgrade", no_args_is_help=True)
-calendar_app = typer.Typer(
+app = command_app(help="Database migrations. Example: dragonfly db upgrade", no_args_is_help=True)
+calendar_app = command_app(
     help="New York public holidays for business-day arithmetic. Example: dragonfly calendar fill --first 2020",
     no_args_is_help=True,
 )
-plan_app = typer.Typer(help="Monthly recovery plan. Example: dragonfly plan set 2026-12 250000", no_args_is_help=True)
+plan_app = command_app(help="Monthly recovery plan. Example: dragonfly plan set 2026-12 250000", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -61,14 +60,8 @@ def plan_set(
         first = date.fromisoformat(month + "-01")
     except ValueError:
         raise fail(f'"{month}" is not a month; write it as YYYY-MM, e.g. 2026-12') from None
-    try:
-        value = parse_amount(amount, allow_zero=True)
-    except DomainError as exc:
-        raise domain_fail(exc) from None
+    value = parse_amount(amount, allow_zero=True)
     s = services()
-    try:
-        with rpc.transaction(s.engine) as conn:
-            rpc.set_recovery_plan(conn, month=first, amount=value, actor=actor())
-    except DomainError as exc:
-        raise domain_fail(exc) from None
+    with rpc.transaction(s.engine) as conn:
+        rpc.set_recovery_plan(conn, month=first, amount=value, actor=actor())
     console.print(f"plan for {first:%Y-%m}: ${value:,.2f}")

@@ -7,16 +7,18 @@ import time
 import typer
 from sqlalchemy import text
 
-from dragonfly.cli.common import console, fail, services
+from dragonfly.cli.common import command_app, console, fail, services
 
-app = typer.Typer(help="Demo data. Example: dragonfly demo seed --cases 1000", no_args_is_help=True)
+app = command_app(help="Demo data. Example: dragonfly demo seed --cases 1000", no_args_is_help=True)
 
 
 @app.command("seed")
-def seed(cases: int = typer.Option(200, "--cases", min=1, max=1_000_000, help="How many cases"),
-         append: bool = typer.Option(False, "--append", help="Add to a database that already has cases"),
-         seed_value: int = typer.Option(7, "--seed", help="Random seed (same seed, same book)"),
-         documents: bool = typer.Option(True, help="Store execution documents for levies")) -> None:
+def seed(
+    cases: int = typer.Option(200, "--cases", min=1, max=1_000_000, help="How many cases"),
+    append: bool = typer.Option(False, "--append", help="Add to a database that already has cases"),
+    seed_value: int = typer.Option(7, "--seed", help="Random seed (same seed, same book)"),
+    documents: bool = typer.Option(True, help="Store execution documents for levies"),
+) -> None:
     """Seed plaintiffs, judgments, cases, events, documents and payments (example: dragonfly demo seed --cases 1000)."""
     from dragonfly.demo import seed as run_seed
 
@@ -24,9 +26,13 @@ def seed(cases: int = typer.Option(200, "--cases", min=1, max=1_000_000, help="H
     with s.engine.connect() as conn:
         existing = conn.execute(text("SELECT count(*) FROM enforcement_cases")).scalar_one()
     if existing and not append:
-        raise fail(f"The database already holds {existing} cases; demo data is for trying Dragonfly out. "
-                   "Use --append to add demo cases anyway.", code=2)
+        raise fail(
+            f"The database already holds {existing} cases; demo data is for trying Dragonfly out. "
+            "Use --append to add demo cases anyway.",
+            code=2,
+        )
     started = time.perf_counter()
-    counts = run_seed(s, cases=cases, seed_value=seed_value, documents=documents,
-                      progress=lambda m: console.print(f"  {m}"))
+    counts = run_seed(
+        s, cases=cases, seed_value=seed_value, documents=documents, progress=lambda m: console.print(f"  {m}")
+    )
     console.print(f"seeded {counts.get('create', 0)} cases in {time.perf_counter() - started:.1f} s")

@@ -17,17 +17,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from dragonfly import importer
-from dragonfly.cli.common import actor, console, err_console, fail, services
-from dragonfly.errors import DomainError
+from dragonfly import importer, rules
+from dragonfly.cli.common import actor, command_app, console, err_console, fail, services
 
-app = typer.Typer(
+app = command_app(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
     no_args_is_help=True,
 )
 
 SHOWN_PROBLEMS = 20
-STAGE_ORDER = ["intake", "discovery", "execution", "recovery", "closed"]
 
 JUDGMENTS_HELP = f"""Import judgments from a CSV or .xlsx file; one enforcement case per judgment.
 
@@ -76,15 +74,12 @@ class _Reporter:
         rate = f"{done / (now - start):,.0f}" if now > start and done else "-"
         if self.progress:
             if phase not in self.tasks:
-                self.tasks[phase] = self.progress.add_task(
-                    self.LABELS.get(phase, phase), total=total, rate="-"
-                )
+                self.tasks[phase] = self.progress.add_task(self.LABELS.get(phase, phase), total=total, rate="-")
             self.progress.update(self.tasks[phase], completed=done, total=total or None, rate=rate)
         elif done == total or now - self.last_line >= 2.0:
             self.last_line = now
             err_console.print(
-                f"{self.LABELS.get(phase, phase)}: {done:,}"
-                f"{f' of {total:,}' if total else ''} rows ({rate} rows/s)",
+                f"{self.LABELS.get(phase, phase)}: {done:,}{f' of {total:,}' if total else ''} rows ({rate} rows/s)",
                 highlight=False,
             )
 
@@ -130,11 +125,7 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         )
     else:
         extra = f", {report.updated:,} updated" if report.kind == "plaintiffs" else ""
-        refs = (
-            f" ({report.first_case_ref}..{report.last_case_ref})"
-            if report.created and report.first_case_ref
-            else ""
-        )
+        refs = f" ({report.first_case_ref}..{report.last_case_ref})" if report.created and report.first_case_ref else ""
         skipped = f", {report.bad_rows:,} bad rows skipped" if report.bad_rows else ""
         rate = f" in {report.seconds:.1f} s" if report.seconds >= 0.1 else ""
         console.print(
@@ -162,16 +153,10 @@ def judgments(
         ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    owner: str | None = typer.Option(
-        None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."
-    ),
+    owner: str | None = typer.Option(None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(
-        False, "--partial", help="Import the good rows even when some are bad."
-    ),
-    batch_size: int = typer.Option(
-        importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."
-    ),
+    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
+    batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."),
 ) -> None:
     _check_errors_path(errors)
     s = services()
@@ -189,8 +174,6 @@ def judgments(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 2 if exc.code == "DF008" else 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -204,9 +187,7 @@ def plaintiffs(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(
-        False, "--partial", help="Import the good rows even when some are bad."
-    ),
+    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
 ) -> None:
     """Import the client list: columns name (required, the key), contact, external_ref.
 
@@ -229,8 +210,6 @@ def plaintiffs(
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
-    except DomainError as exc:
-        raise fail(str(exc), 1) from None
     finally:
         s.close()
     _render(report, errors)
@@ -246,6 +225,7 @@ def smoke_command() -> None:
     s = services()
     try:
         report = importer.smoke(engine=s.engine)
+        stage_order = rules.load(s.engine).of("stage")
     finally:
         s.close()
     tiers = sorted({r.tier for r in report.census}, reverse=True)
@@ -257,7 +237,7 @@ def smoke_command() -> None:
     by = {(r.stage, r.tier): r.cases for r in report.census}
     for stage in sorted(
         {r.stage for r in report.census},
-        key=lambda x: STAGE_ORDER.index(x) if x in STAGE_ORDER else 99,
+        key=lambda x: stage_order.index(x) if x in stage_order else 99,
     ):
         cells = [by.get((stage, t), 0) for t in tiers]
         table.add_row(stage, *[f"{c:,}" for c in cells], f"{sum(cells):,}")

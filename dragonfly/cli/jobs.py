@@ -7,9 +7,9 @@ from datetime import datetime
 
 import typer
 
-from dragonfly.cli.common import console, fail, services
+from dragonfly.cli.common import command_app, console, fail, services
 
-app = typer.Typer(
+app = command_app(
     help="Scheduled jobs: digest, stale, weekly, nightly, documents_missing. "
     "Example: dragonfly jobs run digest --dry-run",
     no_args_is_help=True,
@@ -30,8 +30,11 @@ def scheduler_command() -> None:
     svc = services()
     if not svc.settings.slack_bot_token:
         svc.close()
-        raise fail("dragonfly scheduler sends to Slack and needs SLACK_BOT_TOKEN; to preview messages without "
-                   "Slack use: dragonfly jobs run digest --dry-run", 2)
+        raise fail(
+            "dragonfly scheduler sends to Slack and needs SLACK_BOT_TOKEN; to preview messages without "
+            "Slack use: dragonfly jobs run digest --dry-run",
+            2,
+        )
     logging.getLogger("scheduler").setLevel(logging.INFO)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -64,12 +67,8 @@ def list_jobs() -> None:
 @app.command("run")
 def run(
     name: str = typer.Argument(..., help="digest, stale, weekly, nightly or documents_missing"),
-    at: str | None = typer.Option(
-        None, "--at", help="Run as of this ISO time (firm's zone if no offset)"
-    ),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print the messages instead of queuing them"
-    ),
+    at: str | None = typer.Option(None, "--at", help="Run as of this ISO time (firm's zone if no offset)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the messages instead of queuing them"),
     force: bool = typer.Option(False, "--force", help="Run on a weekend or holiday too"),
 ) -> None:
     """Run one job now (claims its period: a second run sends nothing).
@@ -93,9 +92,7 @@ def run(
             if now.tzinfo is None:
                 now = now.replace(tzinfo=tz)
         result = run_job(svc, JOBS[name], now=now, dry_run=dry_run, force_day=force)
-        console.print(
-            f"{result.job} {result.period}: {result.status}, {len(result.messages)} message(s)"
-        )
+        console.print(f"{result.job} {result.period}: {result.status}, {len(result.messages)} message(s)")
         if dry_run:
             for m in result.messages:
                 console.print(m.as_text(), markup=False, highlight=False)

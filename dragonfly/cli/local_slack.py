@@ -204,6 +204,13 @@ class LocalSlack:
             return {"ok": True, "channel": {"id": f"D{params.get('users', 'U0')}"}}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "upload_url": f"{self.base_url}/upload/F{n}", "file_id": f"F{n:08d}"}
+        if method == "conversations.list":
+            # Channels the console has posted to by name, as a workspace would list them.
+            names = {"enforcement-ops", "enforcement-exec"} | {
+                str(m.get("channel"))[1:] for m in self.messages if str(m.get("channel", "")).startswith("#")
+            }
+            listed = [{"id": "C" + name.upper().replace("-", "")[:10], "name": name} for name in sorted(names)]
+            return {"ok": True, "channels": listed}
         if method == "files.completeUploadExternal":
             files = params.get("files") or []
             self.print(

@@ -6,9 +6,7 @@ import typer
 
 
 def serve_command(
-    bind: str = typer.Option(
-        None, help="host:port to listen on (default DRAGONFLY_BIND, 0.0.0.0:3000)"
-    ),
+    bind: str = typer.Option(None, help="host:port to listen on (default DRAGONFLY_BIND, 0.0.0.0:3000)"),
     workers: int = typer.Option(None, help="gunicorn worker processes (default DRAGONFLY_WORKERS)"),
     threads: int = typer.Option(1, help="threads per worker"),
     migrate: bool = typer.Option(True, help="apply pending migrations before serving"),
@@ -23,9 +21,11 @@ def serve_command(
 
     settings = Settings()
     if not settings.slack_configured:
-        typer.echo("dragonfly serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket "
-                   "Mode); see 'Creating the Slack app' in README.md. To try the bot without Slack: dragonfly console",
-                   err=True)
+        typer.echo(
+            "dragonfly serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket "
+            "Mode); see 'Creating the Slack app' in README.md. To try the bot without Slack: dragonfly console",
+            err=True,
+        )
         raise typer.Exit(2)
     if migrate:
         bootstrap(settings, migrate=True).close()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from dragonfly.cli.common import console, fail
+from dragonfly.cli.common import command_app, console, fail
 
-app = typer.Typer(help="The document store (STORAGE_URL: file:///path or s3://bucket/prefix).",
-                  no_args_is_help=True)
+app = command_app(help="The document store (STORAGE_URL: file:///path or s3://bucket/prefix).", no_args_is_help=True)
 
 
 @app.command("init")
@@ -19,8 +18,9 @@ def init_command() -> None:
 
     settings = Settings()
     try:
-        store = store_from_url(settings.effective_storage_url, max_bytes=settings.storage_max_bytes,
-                               sse=settings.storage_sse)
+        store = store_from_url(
+            settings.effective_storage_url, max_bytes=settings.storage_max_bytes, sse=settings.storage_sse
+        )
         lines = store.init()
     except (StorageError, ValueError) as exc:
         raise fail(str(exc)) from None
@@ -30,8 +30,7 @@ def init_command() -> None:
 
 @app.command("gc")
 def gc_command(
-    older_than: str = typer.Option("1d", "--older-than",
-                                   help="Only objects older than this: 30m, 12h, 1d, 7d"),
+    older_than: str = typer.Option("1d", "--older-than", help="Only objects older than this: 30m, 12h, 1d, 7d"),
     apply: bool = typer.Option(False, "--apply", help="Delete them (without it, only list them)"),
 ) -> None:
     """Remove stored objects no document row points at.
@@ -67,7 +66,8 @@ def gc_command(
         console.print(f"kept {key} (a document row points at it now)", highlight=False)
     for key, message in result.failed:
         console.print(f"could not delete {key}: {message}", highlight=False)
-    console.print(f"deleted {len(result.deleted)} of {len(result.candidates)}"
-                  f" unreferenced object(s) older than {older_than}")
+    console.print(
+        f"deleted {len(result.deleted)} of {len(result.candidates)} unreferenced object(s) older than {older_than}"
+    )
     if result.failed:
         raise typer.Exit(1)

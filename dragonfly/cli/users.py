@@ -6,25 +6,23 @@ import typer
 from sqlmodel import Session, select
 
 from dragonfly import rpc
-from dragonfly.cli.common import actor, console, domain_fail, services
-from dragonfly.errors import DomainError
+from dragonfly.cli.common import actor, command_app, console, services
 from dragonfly.views import AppUser
 
-app = typer.Typer(
+app = command_app(
     help="Who may do what in Slack. Example: dragonfly users grant U0123ABCD officer", no_args_is_help=True
 )
 
 
 @app.command("grant")
-def grant(user: str = typer.Argument(..., help="Slack user id, e.g. U0123ABCD"),
-          role: str = typer.Argument(..., help="viewer, officer or admin")) -> None:
+def grant(
+    user: str = typer.Argument(..., help="Slack user id, e.g. U0123ABCD"),
+    role: str = typer.Argument(..., help="viewer, officer or admin"),
+) -> None:
     """Give a Slack user a role (example: dragonfly users grant U123ABC officer)."""
     s = services()
-    try:
-        with rpc.transaction(s.engine) as conn:
-            result = rpc.grant_role(conn, slack_user_id=user, role=role, actor=actor())
-    except DomainError as exc:
-        raise domain_fail(exc) from None
+    with rpc.transaction(s.engine) as conn:
+        result = rpc.grant_role(conn, slack_user_id=user, role=role, actor=actor())
     console.print(f"{result['slack_user_id']} is now {result['role']}")
 
 

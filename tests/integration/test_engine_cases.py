@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from dragonfly import errors, rpc
-from dragonfly.enums import STAGE_MOVES, Stage
 from tests.conftest import judgment
 from tests.integration.test_engine_support import (
     case_row,
@@ -23,6 +22,7 @@ from tests.integration.test_engine_support import (
     scalar,
     snapshot,
 )
+from tests.stage_spec import STAGE_MOVES, Stage
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The event log: append-only trigger, per-case hash chain, doctor's checks, enum parity."""
+"""The event log: append-only trigger, per-case hash chain, doctor's checks."""
 
 from __future__ import annotations
 
@@ -197,17 +197,12 @@ def test_controlled_clock_dates_events(engine) -> None:
     assert case_row(engine, ref).created_at == at
 
 
-def test_enum_parity(services) -> None:
-    assert doctor.enum_mismatches(services) == []
-
-
 def test_all_doctor_checks_pass_on_a_busy_book(engine, services) -> None:
     busy_case(engine)
     busy_case(engine)
     # The engine's checks (the document store's own check needs stored bytes, not tested here).
     checks = [
         doctor.check_migrations,
-        doctor.check_enums,
         doctor.check_hash_chain,
         doctor.check_actions_have_documents,
         doctor.check_next_actions,
