@@ -182,3 +182,15 @@ def test_not_in_channel_is_a_sentence_and_records_nothing(bot: Bot, case_ref: st
     assert "invite @Dragonfly to <#C0NOTIN>" in text and "or use a DM" in text and "reference" not in text
     assert bot.events(case_ref) == before
     assert bot.rows("SELECT * FROM v_upload_requests") == []
+
+
+def test_a_command_in_the_apps_dm_takes_its_upload_in_the_dm_thread(bot: Bot, case_ref: str) -> None:
+    """Why the manifest keeps im:history / message.im: typed in the app's DM, the "waiting for the
+    document" message is posted there, and the upload arrives as a message.im event."""
+    from tests.e2e.test_documents import upload, waiting_message
+
+    bot.slack.command(f"levy {case_ref} Chase Bank", user=OFFICER, channel="D0OFFICER")
+    channel, ts = waiting_message(bot)
+    assert channel == "D0OFFICER"
+    assert upload(bot, channel=channel, thread_ts=ts, file_id="F0DMUP1", event_id="EvDMUP1").status_code == 200
+    assert [j["case_ref"] for j in bot.ingestion()] == [case_ref]
