@@ -3,7 +3,7 @@ picker, the Ops Console. Keyword-only, typed, one job each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -181,7 +181,9 @@ SELECT c.*,
       SELECT t.occurred_at, t.summary, t.kind, t.actor FROM v_enforcement_timeline t
        WHERE t.case_ref = c.case_ref ORDER BY t.seq DESC LIMIT 5) e) AS events_json,
   (SELECT coalesce(json_agg(d ORDER BY d.document_id), '[]') FROM v_enforcement_documents d
-    WHERE d.case_ref = c.case_ref) AS documents_json
+    WHERE d.case_ref = c.case_ref) AS documents_json,
+  (SELECT coalesce(json_agg(x ORDER BY x.role, x.address_id), '[]') FROM v_case_addresses x
+    WHERE x.case_ref = c.case_ref) AS addresses_json
   FROM v_enforcement_cases c WHERE c.case_ref = :ref""")
 
 
@@ -192,6 +194,7 @@ class Card:
     actions: list[Any]
     events: list[Any]
     documents: list[Any]
+    addresses: list[Any] = field(default_factory=list)
 
 
 def card(*, conn: Connection, case_ref: str) -> Card | None:
@@ -208,7 +211,8 @@ def card(*, conn: Connection, case_ref: str) -> Card | None:
 
     blockers, actions = items("blockers_json"), items("actions_json")
     events, documents = items("events_json"), items("documents_json")
-    return Card(SimpleNamespace(**m), blockers, actions, events, documents)
+    addresses = items("addresses_json")
+    return Card(SimpleNamespace(**m), blockers, actions, events, documents, addresses)
 
 
 def require_case(*, conn: Connection, case_ref: str) -> None:

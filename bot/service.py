@@ -137,7 +137,9 @@ def wait_for_document(
     posted = client.chat_postMessage(
         channel=channel,
         text=f"{case_ref}: waiting for the document for {label}",
-        blocks=waiting_for_document(case_ref=case_ref, step=label, kinds=kinds, user=user),
+        blocks=waiting_for_document(
+            case_ref=case_ref, step=label, kinds=kinds, user=user, extra=_drafts(conn, case_ref, intent)
+        ),
     )
     rpc.open_upload_request(
         conn,
@@ -153,6 +155,27 @@ def wait_for_document(
         f":page_facing_up: {label} on {case_ref} needs the {' or '.join(kinds)}. "
         "Upload it in the thread of the message I just posted; nothing is recorded until it is stored."
     )
+
+
+def _drafts(conn: Connection, case_ref: str, intent: dict[str, Any]) -> list[dict[str, Any]]:
+    """The "Draft" buttons for the papers the awaited step is served with (dragonfly/papers)."""
+    from bot.blocks.papers import draft_actions
+
+    op = intent.get("op")
+    if op == "subpoena":
+        kind, state = "information_subpoena", "served"
+    elif op == "queue":
+        kind = str(intent.get("kind"))
+        first = reads.step(conn=conn, kind=kind, from_state="")
+        state = first.to_state if first else ""
+    elif op == "advance":
+        kind = reads.action(conn=conn, case_ref=case_ref, action_id=int(intent["action_id"])).kind
+        state = str(intent.get("state"))
+    else:
+        return []
+    # The typed recipient of a subpoena or restraint is the garnishee those papers are for.
+    garnishee = intent.get("recipient") if kind in ("information_subpoena", "restraining_notice") else None
+    return draft_actions(case_ref=case_ref, kind=kind, state=state, recipient=garnishee)
 
 
 def meta_of(view: dict[str, Any]) -> dict[str, Any]:

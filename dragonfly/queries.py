@@ -8,9 +8,11 @@ from sqlmodel import Session, col, func, select
 
 from dragonfly.views import (
     ActionView,
+    CaseAddress,
     CaseView,
     DocumentView,
     OpenBlocker,
+    PaymentView,
     TimelineEvent,
 )
 
@@ -60,6 +62,18 @@ def documents(*, session: Session, case_ref: str) -> list[DocumentView]:
         session.exec(
             select(DocumentView).where(DocumentView.case_ref == case_ref).order_by(col(DocumentView.document_id))
         )
+    )
+
+
+def addresses(*, session: Session, case_ref: str) -> list[CaseAddress]:
+    """A case's current debtor, garnishee, employer and officer addresses."""
+    stmt = select(CaseAddress).where(CaseAddress.case_ref == case_ref)
+    return list(session.exec(stmt.order_by(col(CaseAddress.role), col(CaseAddress.address_id))))
+
+
+def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
+    return list(
+        session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref).order_by(col(PaymentView.payment_id)))
     )
 
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Whether `/enforce pay` needs a proof document before the payment is recorded.
     dragonfly_payment_proof_required: bool = True
 
+    # The firm's paper templates (.docx with Jinja fields, see dragonfly/papers). Unset: the bundled
+    # samples in dragonfly/papers/templates, which counsel must replace with approved text.
+    dragonfly_templates: Path | None = None
+
     # `doctor` leaves unreferenced objects younger than this alone (uploads in flight), e.g. 10m, 1h.
     dragonfly_orphan_grace: str = "10m"
 

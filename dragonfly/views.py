@@ -123,6 +123,25 @@ class DocumentView(SQLModel, table=True):
     uploaded_at: datetime
 
 
+class PaymentView(SQLModel, table=True):
+    __tablename__ = "v_payments"
+
+    payment_id: int = Field(primary_key=True)
+    case_ref: str
+    kind: str
+    gross: Decimal
+    interest_part: Decimal
+    principal_part: Decimal
+    costs_part: Decimal
+    poundage: Decimal
+    fees: Decimal
+    received_on: date
+    reverses_payment_id: int | None
+    document_id: int | None
+    recorded_by: str
+    recorded_at: datetime
+
+
 class AppUser(SQLModel, table=True):
     __tablename__ = "v_app_users"
 
@@ -130,3 +149,47 @@ class AppUser(SQLModel, table=True):
     role: str
     granted_by: str
     granted_at: datetime
+
+
+class CaseAddress(SQLModel, table=True):
+    """A current address on a case: debtor, garnishee, employer or officer (sql/0101_papers.sql)."""
+
+    __tablename__ = "v_case_addresses"
+
+    address_id: int = Field(primary_key=True)
+    case_ref: str
+    role: str
+    name: str
+    address: str
+    set_by: str
+    set_at: datetime
+
+
+class InterestSegment(SQLModel, table=True):
+    """One dated interest rate of a case's judgment (CPLR 5004)."""
+
+    __tablename__ = "v_interest_segments"
+
+    segment_id: int = Field(primary_key=True)
+    case_ref: str
+    from_date: date
+    to_date: date | None
+    rate: Decimal
+    why: str
+
+
+class ExemptionAmount(SQLModel, table=True):
+    __tablename__ = "v_exemption_amounts"
+
+    name: str = Field(primary_key=True)
+    effective_from: date = Field(primary_key=True)
+    amount: Decimal
+    why: str
+
+
+class GarnishmentPolicy(SQLModel, table=True):
+    __tablename__ = "v_garnishment_policy"
+
+    effective_from: date = Field(primary_key=True)
+    max_gross_share: Decimal
+    why: str

@@ -36,6 +36,9 @@ HELP = """*/enforce* sub-commands (leave arguments out to get a form):
 - `pay DF-n <amount> [kind]` - e.g. `pay DF-1042 1,250.00 direct` (proof document in the thread)
 - `levy` · `garnish` · `subpoena` · `restrain` · `marshal` · `search` `DF-n [recipient]` - start a workflow
 - `advance DF-n <workflow-id> <state> [note]` - the next step of a workflow
+- `address DF-n <debtor|garnishee|employer|officer> [<name>;] <street>; <city, NY ZIP>` - where papers go
+- `draft DF-n <paper> [recipient]` - a draft paper from the case: subpoena, exemption,
+  property-execution, income-execution, transmittal, payoff
 Steps that are legal acts need their document: upload it in the form or in the thread I post."""
 
 
@@ -75,6 +78,7 @@ def case_card(
     documents: list[Any],
     links: dict[int, str] | None = None,
     tz: tzinfo,
+    addresses: list[Any] | None = None,
 ) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
@@ -101,6 +105,9 @@ def case_card(
             f"entered {day(case.entered_on, tz)}"
         ),
     ]
+    if addresses:  # debtor, garnishees, employer, officers: where papers and service go
+        lines = [f"- {a.role}: {a.name}, {a.address.replace(chr(10), ', ')}" for a in addresses]
+        blocks.append(section("*Addresses*\n" + "\n".join(lines)))
     if blockers:
         lines = [
             f"- {esc(b.kind)}: {cut(b.reason)} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
@@ -228,7 +235,10 @@ def mine(cases: list[Any], *, tz: tzinfo, total: int, page: int = 1, filter_: st
     return blocks
 
 
-def waiting_for_document(*, case_ref: str, step: str, kinds: list[str], user: str) -> list[Block]:
+def waiting_for_document(
+    *, case_ref: str, step: str, kinds: list[str], user: str, extra: list[Block] | None = None
+) -> list[Block]:
+    """`extra`: blocks after the text, e.g. the "Draft" buttons (bot/blocks/papers.py)."""
     return [
         section(
             f":page_facing_up: *{case_ref}: waiting for the document* for {step}.\n"
@@ -242,4 +252,5 @@ def waiting_for_document(*, case_ref: str, step: str, kinds: list[str], user: st
             )
         ),
         context("Dragonfly records the step once the file is in storage, then replies here."),
+        *(extra or []),
     ]

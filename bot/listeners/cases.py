@@ -41,6 +41,7 @@ def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str
         documents=c.documents,
         links=links,
         tz=services.settings.tz,
+        addresses=c.addresses,
     )
 
 

@@ -39,6 +39,9 @@ from dragonfly.cli import storagecmd  # noqa: E402
 
 app.add_typer(storagecmd.app, name="storage")
 app.command("smoke")(imports.smoke_command)
+from dragonfly.cli import papers  # noqa: E402
+
+app.add_typer(papers.app, name="papers")
 
 
 def main() -> None:

@@ -50,6 +50,8 @@ def show(
             f"${card.accrued_interest:,.2f} + costs ${card.unpaid_costs:,.2f}; recovered ${card.recovered:,.2f}"
         )
         console.print(f"  Interest: {card.interest_basis}")
+        for ad in queries.addresses(session=session, case_ref=card.case_ref):
+            console.print(f"  Address ({ad.role}) {ad.name}: {ad.address.replace(chr(10), ', ')}")
         for b in queries.open_blockers(session=session, case_ref=card.case_ref):
             console.print(
                 f"  Blocker #{b.blocker_id} ({b.kind}): {b.reason}, ETA {b.eta}"

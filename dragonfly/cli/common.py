@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from dragonfly import db
 from dragonfly.bootstrap import Services, bootstrap
-from dragonfly.errors import DomainError, InvalidInput
+from dragonfly.errors import DomainError
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
@@ -45,13 +45,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 class CommandGroup(TyperGroup):
     """Every command's refusal (a DomainError from the engine) is turned into one red sentence and
-    an exit code here, once: 2 for input the operator must correct, 1 for any other refusal."""
+    exit code 1 here, once (2 stays for configuration and unreadable files)."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except DomainError as exc:
-            raise fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1) from None
+            raise fail(str(exc), 1) from None
 
 
 def command_app(**options: object) -> typer.Typer:
