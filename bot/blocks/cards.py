@@ -106,8 +106,8 @@ def case_card(
         ),
     ]
     if addresses:  # debtor, garnishees, employer, officers: where papers and service go
-        lines = [f"- {a.role}: {a.name}, {a.address.replace(chr(10), ', ')}" for a in addresses]
-        blocks.append(section("*Addresses*\n" + "\n".join(lines)))
+        lines = [f"- {esc(a.role)}: {esc(a.name)}, {esc(a.address.replace(chr(10), ', '))}" for a in addresses]
+        blocks.append(cut.section("*Addresses*\n" + "\n".join(lines)))
     if blockers:
         lines = [
             f"- {esc(b.kind)}: {cut(b.reason)} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
