@@ -13,6 +13,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import esc
+from dragonfly import metrics
 from dragonfly.errors import DomainError
 
 log = logging.getLogger("bot.errors")
@@ -38,20 +39,51 @@ def message_for(error: Exception, channel: str | None = None) -> str:
             f":no_entry: I cannot post in {where}: invite @Dragonfly to {where} (`/invite @Dragonfly`), "
             "or use a DM with me. Nothing was recorded."
         )
+    down = unavailable(error)
+    if down is not None:
+        log.warning("dependency unavailable: %s (%s)", down, type(error).__name__)
+        return f":hourglass: {down}, so nothing was recorded. Try again in a minute."
     ref = secrets.token_hex(4).upper()
     log.error("unexpected error, reference %s", ref, exc_info=error)
     return f":warning: Something went wrong (reference {ref}). Nothing was recorded; tell an admin the reference."
 
 
+def unavailable(error: BaseException) -> str | None:
+    """What is down, as the start of a sentence, if `error` says a dependency is unavailable."""
+    import urllib.error
+
+    import psycopg
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):
+        return "The database is too busy to take the request right now"
+    if isinstance(error, exc.DBAPIError) and (
+        error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
+    ):
+        return "The database is unavailable right now"
+    if isinstance(error, psycopg.OperationalError):
+        return "The database is unavailable right now"
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 0) or 0
+        if status == 429:
+            return "Slack is limiting how fast this app may call it (HTTP 429)"
+        if status >= 500:
+            return f"Slack's Web API is failing right now (HTTP {status})"
+        return None
+    if isinstance(error, (TimeoutError, urllib.error.URLError, ConnectionError)):
+        return "Slack did not answer in time"
+    return None
+
+
 def _json(body: dict[str, Any]) -> BoltResponse:
-    return BoltResponse(
-        status=200, body=json.dumps(body), headers={"content-type": "application/json"}
-    )
+    return BoltResponse(status=200, body=json.dumps(body), headers={"content-type": "application/json"})
 
 
 def register(app: App) -> None:
     @app.error
     def handle(error: Exception, body: dict[str, Any], client: Any) -> BoltResponse:
+        metrics.refusal(error)
         body = body or {}
         user = (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user") or body.get("user_id")
         channel = (

@@ -32,6 +32,8 @@ B_STATE = "df_state"
 B_DOCKET = "df_docket"
 B_WHAT = "df_what"
 B_DOC_KIND = "df_doc_kind"
+B_GARNISHEE = "df_garnishee"
+B_EXEMPTION_FILE = "df_exemption_file"
 
 # The case picker (external_select; options loaded from the database)
 CASE_PICKER = B_CASE

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
+from bot.parsing import storable
 from dragonfly.bootstrap import Services
 from dragonfly.errors import Forbidden
 
@@ -30,20 +31,37 @@ def register(app: App, services: Services) -> None:
         hit = cache.get(user)
         if hit is not None and hit[1] > now:
             return hit[0]
-        with services.engine.begin() as conn:
-            role = conn.execute(
-                text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}
-            ).scalar()
+        with reader(services).connect() as conn:
+            role = conn.execute(text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}).scalar()
         if len(cache) > 10_000:
             cache.clear()
         cache[user] = (role, now + ROLE_TTL_SECONDS)
         return role
 
     @app.middleware
-    def dragonfly_context(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002
+    def dragonfly_context(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], Any],  # noqa: A002
+    ) -> Any:
+        refuse_unstorable(body)
         context["services"] = services
         context["role"] = role_of(context.user_id) if context.user_id else None
         return next()
+
+
+def refuse_unstorable(value: Any) -> None:
+    """InvalidInput (a clear sentence, nothing recorded) if any text in the request holds a NUL
+    or a lone surrogate: PostgreSQL cannot store either, and they only come from forged or
+    corrupted requests, so the whole request is refused before any listener runs."""
+    if isinstance(value, str):
+        storable(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            refuse_unstorable(v)
+    elif isinstance(value, list):
+        for v in value:
+            refuse_unstorable(v)
 
 
 def require(context: BoltContext, role: str, what: str) -> str:
@@ -56,6 +74,17 @@ def require(context: BoltContext, role: str, what: str) -> str:
         f"{what} needs the {role} role; {held}",
         f"Ask an admin to run: dragonfly users grant {context.user_id} {role}",
     )
+
+
+def reader(services: Services) -> Engine:
+    """The engine in autocommit mode, made once per process, for reads that are one statement
+    (one statement is one snapshot): no BEGIN and COMMIT round trips around them."""
+    engine = services.extras.get("reader")
+    if engine is None:
+        engine = services.extras["reader"] = services.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    return engine  # type: ignore[no-any-return]
 
 
 def services_of(context: BoltContext) -> Services:

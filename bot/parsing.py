@@ -16,9 +16,43 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
 
+# What one typed command may hold. A note is at most 3,000 characters (add_case_note), so a
+# command with one fits; anything longer is refused before the shell-style split, whose cost
+# grows badly with length (a 1 MB command took 24 s).
+MAX_COMMAND_CHARS = 4000
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str, *, what: str = "Your text") -> str:
+    """`text` unchanged, or InvalidInput if the database could not keep it as text: a NUL
+    character or half of a UTF-16 pair (neither is a character a person can type)."""
+    if "\x00" in text:
+        raise InvalidInput(
+            f"{what} contains a NUL character (code 0), which cannot be stored",
+            "Remove it (it usually comes from pasting binary data) and send it again.",
+        )
+    if _LONE_SURROGATE.search(text):
+        raise InvalidInput(
+            f"{what} contains a broken character (half of a UTF-16 pair), which cannot be stored",
+            "Retype the text around emoji or symbols and send it again.",
+        )
+    return text
+
+
+def command_text(text: str | None) -> str:
+    """What was typed after /enforce, refused if too long or not storable."""
+    text = text or ""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise InvalidInput(
+            f"The command is {len(text):,} characters long; the limit is {MAX_COMMAND_CHARS:,}",
+            "Shorten it; a note may be up to 3,000 characters.",
+        )
+    return storable(text, what="The command")
+
+
 def words(text: str | None) -> list[str]:
     """Split command text like a shell would (quotes group words); fall back to spaces."""
-    text = (text or "").strip()
+    text = command_text(text).strip()
     try:
         return shlex.split(text)
     except ValueError:
@@ -42,15 +76,11 @@ def parse_date(text: str | None, *, what: str = "date") -> date:
     """A date written YYYY-MM-DD."""
     raw = (text or "").strip()
     if not _DATE.match(raw):
-        raise InvalidInput(
-            f'"{raw}" is not a date in the form YYYY-MM-DD', f"Write the {what} like 2026-03-31."
-        )
+        raise InvalidInput(f'"{raw}" is not a date in the form YYYY-MM-DD', f"Write the {what} like 2026-03-31.")
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(
-            f'"{raw}" is not a real date', f"Write the {what} like 2026-03-31."
-        ) from None
+        raise InvalidInput(f'"{raw}" is not a real date', f"Write the {what} like 2026-03-31.") from None
 
 
 def today(tz: ZoneInfo) -> date:

@@ -30,12 +30,29 @@ class Duplicate(Exception):
     """The request key was claimed before: the request was already handled."""
 
 
+AFTER_COMMIT = "dragonfly.after_commit"
+
+
 def once(services: Services, key: str | None, work: Callable[[Connection], T]) -> T:
-    """Run `work` in one transaction that claims `key` first; raise Duplicate if it was claimed."""
+    """Run `work` in one transaction that claims `key` first; raise Duplicate if it was claimed.
+    Calls that `work` deferred with after_commit run after the commit, outside the transaction."""
     with rpc.transaction(services.engine) as conn:
-        if key and not rpc.claim_request(conn, key=key):
-            raise Duplicate(key)
-        return work(conn)
+        try:
+            if key and not rpc.claim_request(conn, key=key):
+                raise Duplicate(key)
+            result = work(conn)
+            deferred: list[Callable[[], None]] = conn.info.get(AFTER_COMMIT, [])
+        finally:
+            conn.info.pop(AFTER_COMMIT, None)  # conn.info outlives this checkout of the connection
+    for call in deferred:
+        call()
+    return result
+
+
+def after_commit(conn: Connection, call: Callable[[], None]) -> None:
+    """Run `call` once the transaction on `conn` (opened by once()) has committed: a Web API
+    call made inside a transaction would hold its locks for as long as Slack takes to answer."""
+    conn.info.setdefault(AFTER_COMMIT, []).append(call)
 
 
 def command_key(body: dict[str, Any]) -> str:
@@ -132,25 +149,33 @@ def wait_for_document(
     kinds: list[str],
     intent: dict[str, Any],
 ) -> str:
-    """Post the "waiting for the document" message and remember its thread; returns the reply text."""
+    """Post the "waiting for the document" message and remember its thread; returns the reply text.
+    The message is posted after the request's transaction commits (see after_commit), and its
+    thread is recorded in a short transaction of its own; if Slack refuses the post, nothing is
+    recorded and the person is told Slack is unavailable."""
     reads.require_case(conn=conn, case_ref=case_ref)
-    posted = client.chat_postMessage(
-        channel=channel,
-        text=f"{case_ref}: waiting for the document for {label}",
-        blocks=waiting_for_document(
-            case_ref=case_ref, step=label, kinds=kinds, user=user, extra=_drafts(conn, case_ref, intent)
-        ),
-    )
-    rpc.open_upload_request(
-        conn,
-        channel=str(posted["channel"]),
-        thread_ts=str(posted["ts"]),
-        case_ref=case_ref,
-        step=step,
-        document_kind=kinds[0],
-        intent=intent,
-        requested_by=user,
-    )
+    engine = conn.engine
+    extra = _drafts(conn, case_ref, intent)  # read inside the transaction; posted after it
+
+    def post_then_record() -> None:
+        posted = client.chat_postMessage(
+            channel=channel,
+            text=f"{case_ref}: waiting for the document for {label}",
+            blocks=waiting_for_document(case_ref=case_ref, step=label, kinds=kinds, user=user, extra=extra),
+        )
+        with rpc.transaction(engine) as c:
+            rpc.open_upload_request(
+                c,
+                channel=str(posted["channel"]),
+                thread_ts=str(posted["ts"]),
+                case_ref=case_ref,
+                step=step,
+                document_kind=kinds[0],
+                intent=intent,
+                requested_by=user,
+            )
+
+    after_commit(conn, post_then_record)
     return (
         f":page_facing_up: {label} on {case_ref} needs the {' or '.join(kinds)}. "
         "Upload it in the thread of the message I just posted; nothing is recorded until it is stored."

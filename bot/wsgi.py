@@ -5,36 +5,45 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import build_app
+from bot.listeners import subcommand_names
+from bot.slack_http import slack_endpoint
 from dragonfly.bootstrap import Services
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+SLACK_PATH = "/slack/events"
+
+
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def make_wsgi_app(services: Services) -> WSGIApp:
-    slack = SlackRequestHandler(build_app(services), path="/slack/events")
+    # The signature is checked on the raw bytes by slack_endpoint, before any parsing, so Bolt's
+    # own check (which runs after Bolt has parsed the body) is switched off.
+    slack = slack_endpoint(
+        build_app(services, request_verification=False), services.settings.slack_signing_secret or ""
+    )
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in (
-            "GET",
-            "HEAD",
-        ):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == SLACK_PATH and method == "POST":
+            return slack(environ, start_response)
+        if path == "/healthz" and method in ("GET", "HEAD"):
             try:
                 with services.engine.begin() as conn:
                     conn.execute(text("SELECT 1"))
-                status, body = "200 OK", b"ok\n"
             except Exception as e:  # the health check reports the failure instead of raising
-                status, body = (
+                return _plain(
+                    start_response,
                     "503 Service Unavailable",
                     f"database unavailable: {type(e).__name__}\n".encode(),
                 )
-            start_response(
-                status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
-            )
-            return [body]
-        return slack(environ, start_response)
+            return _plain(start_response, "200 OK", b"ok\n")
+        return _plain(start_response, "404 Not Found", b"Not Found\n")
 
-    return application
+    return metrics.instrument(application, engine=services.engine, commands=subcommand_names())

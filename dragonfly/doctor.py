@@ -85,6 +85,90 @@ def check_next_actions(s: Services) -> CheckResult:
     )
 
 
+# CPLR 211(b), docs/domain.md "Twenty years": open cases whose judgment is presumed paid.
+PRESUMED_PAID_SQL = text("""
+SELECT c.case_ref, j.entered_on, presumed_paid_on(j.entered_on, j.renewed_on) AS since
+  FROM enforcement_cases c JOIN judgments j ON j.id = c.judgment_id
+ WHERE c.status = 'open' AND presumed_paid_on(j.entered_on, j.renewed_on) <= firm_today()
+ ORDER BY c.case_number LIMIT 50
+""")
+
+
+def check_twenty_years(s: Services) -> CheckResult:
+    with s.engine.connect() as conn:
+        rows = conn.execute(PRESUMED_PAID_SQL).all()
+    return CheckResult(
+        "no open judgment presumed paid (twenty years, CPLR 211(b))",
+        not rows,
+        [
+            f"{r.case_ref}: entered {r.entered_on}, presumed paid since {r.since}; close it, or an admin records"
+            f" the payment or acknowledgment that renews it (dragonfly case renew {r.case_ref} ...)"
+            for r in rows
+        ],
+    )
+
+
+# CPLR 5222-a, docs/domain.md "Exemptions": open restraints and levies on a natural person that do not
+# say whom they are on (recorded before the garnishee kind existed) or are on a bank without the
+# exemption notice and claim forms, and no exemption_forms document is on the case at all.
+EXEMPTION_FORMS_SQL = text("""
+SELECT c.case_ref, a.id, a.kind::text AS kind, a.state, a.recipient, a.garnishee_kind::text AS garnishee_kind
+  FROM enforcement_actions a
+  JOIN enforcement_cases c ON c.id = a.case_id
+  JOIN judgments j ON j.id = c.judgment_id
+ WHERE a.is_open AND j.debtor_is_person AND a.exemption_document_id IS NULL
+   AND (a.kind = 'restraining_notice' OR (a.kind = 'levy' AND a.state NOT IN ('issued', 'delivered_to_officer')))
+   AND (a.garnishee_kind IS NULL OR a.garnishee_kind = 'bank')
+   AND NOT EXISTS (SELECT 1 FROM enforcement_documents d WHERE d.case_id = c.id AND d.kind = 'exemption_forms')
+ ORDER BY c.case_number, a.id LIMIT 50
+""")
+
+
+def check_exemption_forms(s: Services) -> CheckResult:
+    with s.engine.connect() as conn:
+        rows = conn.execute(EXEMPTION_FORMS_SQL).all()
+    return CheckResult(
+        "restraints on a person's bank account have exemption forms (CPLR 5222-a)",
+        not rows,
+        [
+            f"{r.case_ref}: {r.kind} #{r.id} ({r.state}, {r.recipient or 'no recipient'}) is on "
+            f"{r.garnishee_kind or 'an unrecorded garnishee'} with no exemption forms on the case; if it is a"
+            " bank account it is void: serve a new one with the forms"
+            for r in rows
+        ],
+    )
+
+
+def check_minimum_wages(s: Services) -> CheckResult:
+    """From the indexed year on, each region needs its year's minimum wage (docs/domain.md "Exemptions")."""
+    with s.engine.connect() as conn:
+        rows = conn.execute(text("SELECT region, year FROM missing_minimum_wage_years(firm_today())")).all()
+    return CheckResult(
+        "minimum wages recorded for every year (CPLR 5222(i), 5231(b))",
+        not rows,
+        [
+            f"{r.region} {r.year}: no minimum wage (record it: dragonfly policy minimum-wage {r.region}"
+            f" {r.year}-01-01 <hourly> --why <source>)"
+            for r in rows
+        ],
+    )
+
+
+def check_payment_allocation(s: Services) -> CheckResult:
+    """Stored payment parts equal the ledger replayed by the law (docs/domain.md "Payments")."""
+    with s.engine.connect() as conn:
+        rows = conn.execute(text("SELECT case_ref, payments FROM misallocated_cases()")).all()
+    return CheckResult(
+        "payments allocated by the law (CPLR 5004, L.2021 c.831; reversals re-allocate)",
+        not rows,
+        [
+            f"{r.case_ref}: {r.payments} payment(s) allocated differently from the law (recorded before the"
+            f' rule); an admin re-allocates: dragonfly case reallocate {r.case_ref} "why"'
+            for r in rows
+        ],
+    )
+
+
 def check_orphans(s: Services) -> CheckResult:
     from dragonfly.orphans import doctor_grace, find_orphans
     from storage.base import StorageError
@@ -98,12 +182,28 @@ def check_orphans(s: Services) -> CheckResult:
     return CheckResult("stored documents match their rows", report.ok, report.lines())
 
 
+def check_queues(s: Services) -> CheckResult:
+    """Deliveries and ingestions that failed for good or that no worker has taken for long."""
+    from dragonfly.queue import list_rows
+
+    rows = list_rows(s.engine, state="open", stuck_seconds=s.settings.queue_stuck_seconds, limit=50)
+    lines = [r.line() for r in rows]
+    if rows:
+        lines.append("see: dragonfly queue list; then dragonfly queue retry ID, or discard ID --reason ...")
+    return CheckResult("no failed or stuck queue rows (outbox, ingestion)", not rows, lines)
+
+
 CHECKS: list[Callable[[Services], CheckResult]] = [
     check_migrations,
     check_hash_chain,
     check_actions_have_documents,
     check_next_actions,
+    check_twenty_years,
+    check_exemption_forms,
+    check_minimum_wages,
+    check_payment_allocation,
     check_orphans,
+    check_queues,
 ]
 
 

@@ -69,6 +69,36 @@ class AppendOnly(DomainError):
     code = "DF013"
 
 
+class ReversalForbidden(DomainError):
+    """Only an admin reverses a payment (issue 10)."""
+
+    code = "DF060"
+
+
+class BackdatedAct(DomainError):
+    """The application role may not date an act before the policy window (backdate_window_days)."""
+
+    code = "DF061"
+
+
+class PresumedPaid(DomainError):
+    """The judgment is presumed paid after twenty years (CPLR 211(b), docs/domain.md)."""
+
+    code = "DF062"
+
+
+class MinimumWageMissing(DomainError):
+    """No minimum wage is recorded for a region and an indexed year (docs/domain.md "Exemptions")."""
+
+    code = "DF063"
+
+
+class OverIncomeLimit(DomainError):
+    """An income execution over the CPLR 5231(b) limit."""
+
+    code = "DF064"
+
+
 BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in DomainError.__subclasses__()  # type: ignore[misc]

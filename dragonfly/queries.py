@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from dragonfly.views import (
     ActionView,
     CaseAddress,
+    CaseLaw,
     CaseView,
     DocumentView,
     OpenBlocker,
@@ -31,6 +32,14 @@ def get_case(*, session: Session, case_ref: str) -> CaseView | None:
     if ref is None:
         return None
     return session.exec(select(CaseView).where(CaseView.case_ref == ref)).first()
+
+
+def case_law(*, session: Session, case_ref: str) -> CaseLaw | None:
+    """The law on one case as the card shows it (twenty years, exempt amount, restraints), or None."""
+    ref = normalize_case_ref(case_ref)
+    if ref is None:
+        return None
+    return session.exec(select(CaseLaw).where(CaseLaw.case_ref == ref)).first()
 
 
 def timeline(

@@ -50,8 +50,9 @@ def call(conn: Connection, function: str, **params: Any) -> Any:
             raise domain from None
         if getattr(exc.orig, "sqlstate", None) == "42883" and missing:
             # A required argument was left out (None): say which, instead of "function does not exist".
-            raise InvalidInput(f"Missing {', '.join(m.replace('_', ' ') for m in missing)}",
-                               "Fill in every required field.") from None
+            raise InvalidInput(
+                f"Missing {', '.join(m.replace('_', ' ') for m in missing)}", "Fill in every required field."
+            ) from None
         raise
 
 
@@ -217,8 +218,13 @@ def queue_enforcement_action(
     idempotency_key: str | None = None,
     on: date | None = None,
     source: str = "slack",
+    garnishee_kind: str | None = None,
+    exemption_document_id: int | None = None,
+    court_order_document_id: int | None = None,
 ) -> Result:
-    """Start a workflow; a first step that is a legal act needs its document."""
+    """Start a workflow; a first step that is a legal act needs its document (a restraint on a
+    person's bank account also its exemption_forms, CPLR 5222-a; a second restraint on the same
+    garnishee the court_order granting leave, 5222(c))."""
     return call(
         conn,
         "queue_enforcement_action",
@@ -231,6 +237,9 @@ def queue_enforcement_action(
         idempotency_key=idempotency_key,
         on=on,
         source=source,
+        garnishee_kind=garnishee_kind,
+        exemption_document_id=exemption_document_id,
+        court_order_document_id=court_order_document_id,
     )
 
 
@@ -246,8 +255,12 @@ def advance_enforcement_action(
     officer_docket: str | None = None,
     on: date | None = None,
     source: str = "slack",
+    garnishee_kind: str | None = None,
+    exemption_document_id: int | None = None,
+    by_mail: bool | None = None,
 ) -> Result:
-    """Move a workflow to its next state; legal steps need their document."""
+    """Move a workflow to its next state; legal steps need their document (a levy on a person's
+    bank account also its exemption_forms, CPLR 5222-a)."""
     return call(
         conn,
         "advance_enforcement_action",
@@ -260,6 +273,9 @@ def advance_enforcement_action(
         officer_docket=officer_docket,
         on=on,
         source=source,
+        garnishee_kind=garnishee_kind,
+        exemption_document_id=exemption_document_id,
+        by_mail=by_mail,
     )
 
 
@@ -272,8 +288,10 @@ def issue_subpoena(
     actor: str,
     served_on: date | None = None,
     source: str = "slack",
+    by_mail: bool | None = None,
 ) -> Result:
-    """Record an information subpoena served (CPLR 5224); the answer is due 7 days later."""
+    """Record an information subpoena served (CPLR 5224); the answer is due 7 days after receipt
+    (served by mail: plus the mailing days, CPLR 2103(b)(2))."""
     return call(
         conn,
         "issue_subpoena",
@@ -282,6 +300,110 @@ def issue_subpoena(
         document_id=document_id,
         actor=actor,
         served_on=served_on,
+        source=source,
+        by_mail=by_mail,
+    )
+
+
+def extend_enforcement_action(
+    conn: Connection,
+    *,
+    case_ref: str,
+    action_id: int,
+    what: str,
+    actor: str,
+    document_id: int | None = None,
+    until: date | None = None,
+    note: str | None = None,
+    source: str = "slack",
+) -> Result:
+    """Extend a levy's return date (`what="return"`, CPLR 5230(c)) or the levy (`"levy"`, 5232(a))."""
+    return call(
+        conn,
+        "extend_enforcement_action",
+        case_ref=case_ref,
+        action_id=action_id,
+        what=what,
+        until=until,
+        actor=actor,
+        document_id=document_id,
+        note=note,
+        source=source,
+    )
+
+
+def record_judgment_docket(
+    conn: Connection, *, case_ref: str, county: str, docketed_on: date, actor: str, source: str = "slack"
+) -> Result:
+    """The judgment docketed in a county (or a renewal judgment, CPLR 5014): its lien runs from then."""
+    return call(
+        conn,
+        "record_judgment_docket",
+        case_ref=case_ref,
+        county=county,
+        docketed_on=docketed_on,
+        actor=actor,
+        source=source,
+    )
+
+
+def record_wage_facts(
+    conn: Connection,
+    *,
+    case_ref: str,
+    action_id: int,
+    gross_weekly: Decimal,
+    disposable_weekly: Decimal,
+    weekly_amount: Decimal,
+    actor: str,
+    on: date | None = None,
+    source: str = "slack",
+) -> Result:
+    """A garnishment's weekly wage facts; an amount over the CPLR 5231(b) limit is refused."""
+    return call(
+        conn,
+        "record_wage_facts",
+        case_ref=case_ref,
+        action_id=action_id,
+        gross_weekly=gross_weekly,
+        disposable_weekly=disposable_weekly,
+        weekly_amount=weekly_amount,
+        actor=actor,
+        on=on,
+        source=source,
+    )
+
+
+def set_minimum_wage(
+    conn: Connection, *, region: str, effective_from: date, hourly: Decimal, why: str, actor: str
+) -> Result:
+    """Record a region's hourly minimum wage from a date (the firm adds each indexed year)."""
+    return call(
+        conn, "set_minimum_wage", region=region, effective_from=effective_from, hourly=hourly, why=why, actor=actor
+    )
+
+
+def record_judgment_renewal(
+    conn: Connection,
+    *,
+    case_ref: str,
+    basis: str,
+    on: date,
+    reason: str,
+    actor: str,
+    document_id: int | None = None,
+    source: str = "slack",
+) -> Result:
+    """An admin records the payment or written acknowledgment that renews the twenty years (CPLR 211(b))."""
+    return call(
+        conn,
+        "record_judgment_renewal",
+        case_ref=case_ref,
+        basis=basis,
+        on=on,
+        reason=reason,
+        actor=actor,
+        document_id=document_id,
         source=source,
     )
 
@@ -508,14 +630,33 @@ def create_ingestion_job(
     )
 
 
-def open_upload_request(conn: Connection, *, channel: str, thread_ts: str, case_ref: str, step: str,
-                        document_kind: str, intent: dict[str, Any], requested_by: str) -> int:
+def open_upload_request(
+    conn: Connection,
+    *,
+    channel: str,
+    thread_ts: str,
+    case_ref: str,
+    step: str,
+    document_kind: str,
+    intent: dict[str, Any],
+    requested_by: str,
+) -> int:
     """Remember a "waiting for the document" message, so an upload in its thread proves the step."""
     import json
 
-    return int(call(conn, "open_upload_request", channel=channel, thread_ts=thread_ts, case_ref=case_ref, step=step,
-                    document_kind=document_kind, intent=json.dumps(intent, default=str),
-                    requested_by=requested_by))
+    return int(
+        call(
+            conn,
+            "open_upload_request",
+            channel=channel,
+            thread_ts=thread_ts,
+            case_ref=case_ref,
+            step=step,
+            document_kind=document_kind,
+            intent=json.dumps(intent, default=str),
+            requested_by=requested_by,
+        )
+    )
 
 
 def take_upload_request(conn: Connection, *, request_id: int, file_id: str) -> bool:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     ingestion_batch: int = Field(5, validation_alias="dragonfly_ingestion_batch")
     ingestion_lease_seconds: int = Field(300, validation_alias="dragonfly_ingestion_lease_seconds")
     ingestion_max_attempts: int = Field(8, validation_alias="dragonfly_ingestion_max_attempts")
+    # A pending queue row whose lease or next attempt is this far past is "stuck" (doctor, queue list).
+    queue_stuck_minutes: int = Field(15, validation_alias="dragonfly_queue_stuck_minutes")
+    # The scheduler's GET /metrics listener (host:port; empty turns it off).
+    scheduler_metrics_bind: str = Field("0.0.0.0:9464", validation_alias="dragonfly_scheduler_metrics_bind")
 
     # HTTP server (dragonfly serve)
     dragonfly_bind: str = "0.0.0.0:3000"
@@ -115,6 +119,10 @@ class Settings(BaseSettings):
     @property
     def effective_storage_url(self) -> str:
         return self.storage_url or f"file://{self.home / 'documents'}"
+
+    @property
+    def queue_stuck_seconds(self) -> int:
+        return self.queue_stuck_minutes * 60
 
     @property
     def admin_ids(self) -> list[str]:

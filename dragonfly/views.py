@@ -193,3 +193,21 @@ class GarnishmentPolicy(SQLModel, table=True):
     effective_from: date = Field(primary_key=True)
     max_gross_share: Decimal
     why: str
+class CaseLaw(SQLModel, table=True):
+    """What the card shows of the law on a case (sql/0060_law_schema.sql, docs/domain.md)."""
+
+    __tablename__ = "v_case_law"
+
+    case_id: int = Field(primary_key=True)
+    case_ref: str
+    entered_on: date
+    renewed_on: date | None
+    presumed_paid_on: date
+    presumed_paid: bool
+    debtor_is_person: bool
+    bank_exemption: Decimal | None
+    interest_basis: str
+    consumer_rate_transition: str
+    restraints: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
+    liens: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
+    poundage_owed: Decimal

@@ -25,7 +25,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from bot.blocks.common import esc
-from dragonfly import rpc
+from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import DomainError
 from dragonfly.evidence import record_with_document
@@ -181,6 +181,14 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
     intent = job["intent"] or {}
     op = intent.get("op")
     case_ref, actor = job["case_ref"], job["uploader"]
+    exemption_document_id = None
+    if intent.get("exemption_job"):
+        # The exemption forms (CPLR 5222-a) came as their own upload: wait until they are stored.
+        exemption_document_id = conn.execute(
+            text("SELECT ingested_document_id(CAST(:k AS text))"), {"k": intent["exemption_job"]}
+        ).scalar_one()
+        if exemption_document_id is None:
+            raise Transient("waiting for the exemption forms to be stored", 5.0)
     if op == "queue":
         return rpc.queue_enforcement_action(
             conn,
@@ -191,6 +199,8 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             recipient=intent.get("recipient"),
             note=intent.get("note"),
             idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}",
+            garnishee_kind=intent.get("garnishee_kind"),
+            exemption_document_id=exemption_document_id,
         )
     if op == "advance":
         return rpc.advance_enforcement_action(
@@ -202,6 +212,8 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             document_id=document_id,
             note=intent.get("note"),
             officer_docket=intent.get("officer_docket"),
+            garnishee_kind=intent.get("garnishee_kind"),
+            exemption_document_id=exemption_document_id,
         )
     if op == "pay":
         return rpc.record_enforcement_payment(
@@ -223,6 +235,7 @@ def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dic
             document_id=document_id,
             actor=actor,
             served_on=intent.get("served_on"),
+            by_mail=intent.get("by_mail"),
         )
     if op == "attach":
         return {"case_ref": case_ref, "attached": True}
@@ -329,7 +342,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
         message = exc.message if isinstance(exc, StorageError) else str(exc)
         attempts = int(job.get("attempts") or 1)
         if attempts >= max_attempts:
-            return _fail(services, job, f"gave up after {attempts} attempts: {message}")
+            return _fail(services, job, f"gave up after {attempts} attempts: {message}", gave_up=True)
         delay = getattr(exc, "delay", None) or backoff(attempts)
         with rpc.transaction(services.engine) as conn:
             _finish(conn, job_id, "retry", error=message, retry_seconds=delay)
@@ -340,15 +353,28 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
             body.close()
 
 
-def _fail(services: Services, job: dict[str, Any], message: str) -> str:
+def failure_reply(job: dict[str, Any], message: str, *, gave_up: bool) -> str:
+    """What the uploader is told: why nothing was recorded, and what to do about it."""
+    if gave_up:
+        advice = (
+            "The file is still in Slack and nothing was recorded. Upload it again in this thread later, "
+            f"or ask an operator to run `dragonfly queue retry ingestion:{job['id']}` once the problem is fixed."
+        )
+    else:
+        advice = "Nothing was recorded. Fix what is named above and upload the document again in this thread."
+    # the reason can quote the file's name or the uploader's text: escaped like any typed text
+    return f"Could not record the document for {job['case_ref']}: {esc(message)}. {advice}"
+
+
+def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: bool = False) -> str:
     with rpc.transaction(services.engine) as conn:
         if not conn.execute(
             text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": int(job["id"])}
         ).scalar_one():
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
-        # the reason can quote the file's name or the uploader's text: escaped like any typed text
-        queue_reply(conn, job, f"Could not record the document for {job['case_ref']}: {esc(message)}", "failed")
+        queue_reply(conn, job, failure_reply(job, message, gave_up=gave_up), "failed")
+    metrics.QUEUE_FAILURES.labels("ingestion").inc()
     log.warning("ingestion job %s failed: %s", job["id"], message)
     return "failed"
 

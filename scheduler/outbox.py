@@ -27,8 +27,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
-from dragonfly import rpc
+from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
+from scheduler.resend_check import posted_before, with_key
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,10 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                 log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
                 continue
             try:
-                ts = send(client, row["method"], row["payload"])
+                # A row claimed again may have been posted by a worker that died mid-send.
+                ts = posted_before(client, conn, row, token)
+                if ts is None:
+                    ts = send(client, row["method"], with_key(row))
                 outcome = Outcome("sent", ts=ts)
             except Exception as exc:  # every failure is recorded on the row, none is lost
                 outcome = classify(exc, token)
@@ -271,6 +275,7 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     {**key, "ts": outcome.ts},
                 )
                 sent += 1
+                metrics.DELIVERIES.labels("sent").inc()
             elif outcome.status == "retry":
                 state = conn.execute(
                     text(
@@ -279,6 +284,9 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     ),
                     {**key, "d": outcome.delay, "e": outcome.error, "m": max_attempts},
                 ).scalar_one()
+                metrics.DELIVERIES.labels("retry" if state == "pending" else "failed").inc()
+                if state == "failed":
+                    metrics.QUEUE_FAILURES.labels("outbox").inc()
                 log.warning(
                     "outbox #%s %s: %s; %s, retry in %.1f s",
                     row["id"],
@@ -294,5 +302,7 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     ),
                     {**key, "e": outcome.error},
                 )
+                metrics.DELIVERIES.labels("failed").inc()
+                metrics.QUEUE_FAILURES.labels("outbox").inc()
                 log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)
     return sent

@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+from dragonfly import metrics
 from dragonfly.bootstrap import Services
 from scheduler import periods
 from scheduler.config import SchedulerConfig
@@ -107,13 +108,19 @@ def catch_up(services: Services, now: datetime, config: SchedulerConfig | None =
 def fire(services: Services, name: str) -> JobResult | None:
     """A cron trigger fired: run the job as of now."""
     try:
-        return run_job(services, JOBS[name], now=datetime.now(services.settings.tz))
+        with metrics.job_run(name):
+            return run_job(services, JOBS[name], now=datetime.now(services.settings.tz))
     except Exception:
         log.exception("job %s failed; the next trigger or a restart within grace runs it again", name)
         return None
 
 
 def _outbox(services: Services, config: SchedulerConfig) -> None:
+    with metrics.job_run("outbox"):
+        _deliver(services, config)
+
+
+def _deliver(services: Services, config: SchedulerConfig) -> None:
     from scheduler.outbox import deliver_due
 
     while (
@@ -131,12 +138,13 @@ def _outbox(services: Services, config: SchedulerConfig) -> None:
 def _ingestion(services: Services, config: SchedulerConfig) -> None:
     from scheduler.ingestion import ingest_due
 
-    ingest_due(
-        services,
-        config.ingestion_batch,
-        lease_seconds=config.ingestion_lease_seconds,
-        max_attempts=config.ingestion_max_attempts,
-    )
+    with metrics.job_run("ingestion"):
+        ingest_due(
+            services,
+            config.ingestion_batch,
+            lease_seconds=config.ingestion_lease_seconds,
+            max_attempts=config.ingestion_max_attempts,
+        )
 
 
 def build_scheduler(services: Services, config: SchedulerConfig | None = None) -> BackgroundScheduler:
@@ -179,6 +187,7 @@ def run_scheduler(
     config = config or services.settings
     stop_event = stop_event or threading.Event()
     sched = build_scheduler(services, config)
+    listener = metrics.start_listener(services.settings.scheduler_metrics_bind, services.engine)
     sched.start()
     log.info("scheduler started (%s)", services.settings.dragonfly_timezone)
     try:
@@ -190,4 +199,6 @@ def run_scheduler(
             pass
     finally:
         sched.shutdown(wait=True)
+        if listener is not None:
+            listener.shutdown()
         log.info("scheduler stopped")

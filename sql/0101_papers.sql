@@ -133,9 +133,8 @@ DECLARE
     d enforcement_documents;
 BEGIN
     c := lock_case(p_case_ref);
-    v_kind := enum_text_check(p_kind, ARRAY['execution', 'levy_notice', 'subpoena', 'proof_of_service',
-        'restraining_notice', 'exemption_forms', 'officer_return', 'transmittal', 'remittance', 'search_report',
-        'correspondence', 'other', 'draft'], 'document kind');
+    -- every label of the enum (issue 11: no hand-spelled copy of the kinds)
+    v_kind := enum_text_check(p_kind, enum_range(NULL::document_kind)::text[], 'document kind');
     IF p_sha256 IS NULL OR p_sha256 !~ '^[0-9a-f]{64}$' OR coalesce(p_size_bytes, 0) <= 0 OR btrim(coalesce(p_storage_key, '')) = '' THEN
         PERFORM df_raise('DF008', 'A document needs its storage key, sha256 and size', 'Store the file first.');
     END IF;

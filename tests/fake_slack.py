@@ -45,6 +45,9 @@ class FakeSlack:
         self.app_tokens: set[str] = set()  # app-level tokens (xapp-) accepted, e.g. for Socket Mode
         # The workspace's channels by name (conversations.list); the settings' default names.
         self.channels: dict[str, str] = {"enforcement-ops": "C0OPS", "enforcement-exec": "C0EXEC"}
+        # Posted messages per channel, oldest first (conversations.history / .replies read them).
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.holds: dict[str, list[float]] = {}  # method -> seconds to hold the next answers
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -76,6 +79,12 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
             self.failures.setdefault(method, []).extend([(status, headers)] * times)
+
+    def hold_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Accept the next `times` calls of `method` (a posted message is in the channel at once)
+        but hold each answer `seconds`: a sender killed meanwhile never learns it was accepted."""
+        with self._lock:
+            self.holds.setdefault(method, []).extend([seconds] * times)
 
     def add_file(self, file_id: str, data: bytes, name: str = "document.pdf") -> dict[str, Any]:
         """Make a file downloadable; returns the Slack file object a bot would see in an event."""
@@ -162,16 +171,54 @@ class FakeSlack:
                     self._send(200, json.dumps({"ok": False, "error": "not_authed"}).encode(), "application/json")
                     return
                 body = fake._answer(method, params)
+                with fake._lock:
+                    holds = fake.holds.get(method)
+                    hold = holds.pop(0) if holds else 0.0
+                if hold:
+                    time.sleep(hold)
                 self._send(200, json.dumps(body).encode(), "application/json")
 
         return Handler
 
+    def _keep_message(self, params: dict[str, Any], ts: str) -> None:
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):  # form-encoded calls carry it as JSON text
+            metadata = json.loads(metadata)
+        message: dict[str, Any] = {"type": "message", "ts": ts, "text": params.get("text"), "metadata": metadata}
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        with self._lock:
+            self.messages.setdefault(str(params.get("channel", "C0")), []).append(message)
+
+    def _history(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, like Slack; history leaves thread replies out, replies lists one thread;
+        metadata only with include_all_metadata (as Slack does)."""
+        with self._lock:
+            kept = list(self.messages.get(str(params.get("channel")), []))
+        oldest = float(params.get("oldest") or 0)
+        if method == "conversations.history":
+            kept = [m for m in kept if m.get("thread_ts") in (None, m["ts"])]
+        else:
+            parent = str(params.get("ts"))
+            kept = [m for m in kept if m["ts"] == parent or m.get("thread_ts") == parent]
+        with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        out = [
+            {k: v for k, v in m.items() if k != "metadata" or (with_meta and v)}
+            for m in reversed(kept)
+            if float(m["ts"]) >= oldest
+        ]
+        return {"messages": out[: int(params.get("limit") or 100)]}
+
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         n = next(self._ids)
-        ts = f"{1700000000 + n}.{n:06d}"
+        ts = f"{int(time.time())}.{n:06d}"  # like Slack: the post time, unique
         answer: dict[str, Any] = {"ok": True}
         if method in ("chat.postMessage", "chat.update"):
             answer.update(channel=params.get("channel", "C0"), ts=ts, message={"ts": ts, "text": params.get("text")})
+            if method == "chat.postMessage":
+                self._keep_message(params, ts)
+        elif method in ("conversations.history", "conversations.replies"):
+            answer.update(self._history(method, params), has_more=False, response_metadata={"next_cursor": ""})
         elif method == "chat.postEphemeral":
             answer.update(message_ts=ts)
         elif method in ("views.open", "views.push", "views.update"):

@@ -61,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--name", required=True)
     parser.add_argument("--parties", type=int, default=2)
-    parser.add_argument("--barrier-dir", type=Path, required=True)
-    parser.add_argument("--at", action="append", required=True, help="aware ISO datetime")
+    parser.add_argument("--barrier-dir", type=Path, default=Path("."))
+    parser.add_argument("--at", action="append", default=[], help="aware ISO datetime")
+    parser.add_argument(
+        "--drain-only", action="store_true", help="no periods, no barrier: deliver the outbox until nothing is pending"
+    )
     parser.add_argument("--timeout", type=float, default=40.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -76,12 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     worker.start()
     results = []
     try:
-        for step, at in enumerate(args.at):
+        for step, at in enumerate([] if args.drain_only else args.at):
             now = datetime.fromisoformat(at)
             barrier(args.barrier_dir, step, args.name, args.parties, args.timeout)
             for r in catch_up(services, now):
                 results.append({"job": r.job, "period": r.period, "status": r.status})
-        barrier(args.barrier_dir, len(args.at), args.name, args.parties, args.timeout)
+        if not args.drain_only:
+            barrier(args.barrier_dir, len(args.at), args.name, args.parties, args.timeout)
         deadline = time.monotonic() + args.timeout
         while pending(services) and time.monotonic() < deadline:
             time.sleep(0.05)

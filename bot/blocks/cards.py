@@ -35,6 +35,7 @@ HELP = """*/enforce* sub-commands (leave arguments out to get a form):
 - `assign DF-n @person` · `note DF-n <text>` · `next DF-n YYYY-MM-DD [what]`
 - `pay DF-n <amount> [kind]` - e.g. `pay DF-1042 1,250.00 direct` (proof document in the thread)
 - `levy` · `garnish` · `subpoena` · `restrain` · `marshal` · `search` `DF-n [recipient]` - start a workflow
+  (`restrain DF-n on:bank|employer|third_party|debtor ...`; `subpoena DF-n by:mail ...` when mailed)
 - `advance DF-n <workflow-id> <state> [note]` - the next step of a workflow
 - `address DF-n <debtor|garnishee|employer|officer> [<name>;] <street>; <city, NY ZIP>` - where papers go
 - `draft DF-n <paper> [recipient]` - a draft paper from the case: subpoena, exemption,
@@ -79,6 +80,7 @@ def case_card(
     links: dict[int, str] | None = None,
     tz: tzinfo,
     addresses: list[Any] | None = None,
+    law: Any = None,
 ) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
@@ -108,6 +110,8 @@ def case_card(
     if addresses:  # debtor, garnishees, employer, officers: where papers and service go
         lines = [f"- {esc(a.role)}: {esc(a.name)}, {esc(a.address.replace(chr(10), ', '))}" for a in addresses]
         blocks.append(cut.section("*Addresses*\n" + "\n".join(lines)))
+    if law is not None:
+        blocks.extend(law_blocks(law, tz))
     if blockers:
         lines = [
             f"- {esc(b.kind)}: {cut(b.reason)} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
@@ -183,6 +187,55 @@ def full_texts(*, case: Any, blockers: list[Any], events: list[Any], tz: tzinfo)
             context(f"{count(len(blocks) - FULL_TEXT_BLOCKS + 1)} more parts: `dragonfly case show {case.case_ref}`.")
         ]
     return blocks or [section("Nothing typed on this case yet.")]
+
+
+def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
+    """The law on the case (docs/domain.md): twenty years, the exempt amount, restraints and levies."""
+    lines = []
+    if law.presumed_paid:
+        lines.append(
+            f":warning: *Presumed paid* since {day(law.presumed_paid_on, tz)} (CPLR 211(b)): Tier 0, and no new"
+            " levy, garnishment or restraint until an admin records the payment or written acknowledgment"
+            " that renews it."
+        )
+    elif law.renewed_on is not None:
+        lines.append(
+            f"Renewed {day(law.renewed_on, tz)}; presumed paid from {day(law.presumed_paid_on, tz)} (CPLR 211(b))."
+        )
+    if law.debtor_is_person and law.bank_exemption is None:
+        lines.append(
+            ":warning: *Exempt amount unknown:* no minimum wage is recorded for this year (dragonfly doctor)."
+        )
+    if law.debtor_is_person and law.bank_exemption is not None:
+        lines.append(
+            f"*Exempt in the debtor's bank accounts:* {money(law.bank_exemption)} (CPLR 5222(i): 240 x the"
+            " minimum wage); a restraint or levy there is served with the exemption notice and forms (5222-a)."
+        )
+    for r in law.restraints or []:
+        if not r.get("garnishee_kind"):
+            continue
+        forms = (
+            f"exemption forms #{r['exemption_document_id']}"
+            if r.get("exemption_document_id")
+            else ":warning: no exemption forms recorded"
+            if r["garnishee_kind"] == "bank" and law.debtor_is_person
+            else "no exemption forms needed"
+        )
+        lines.append(f"- #{r['action_id']} {r['kind']} on {r['garnishee_kind']}: {forms}")
+    if getattr(law, "poundage_owed", 0):
+        lines.append(
+            f":warning: *Poundage still owed to the officer:* {money(law.poundage_owed)} (CPLR 8012(b)(2):"
+            " paid directly or settled after a levy)."
+        )
+    for k in getattr(law, "liens", None) or []:
+        if k.get("in_renewal_window"):
+            lines.append(
+                f":hourglass: Lien in {k['county']} County (docketed {day(k['docketed_on'], tz)}) expires"
+                f" {day(k['expires_on'], tz)}: the renewal window is open (CPLR 5014)."
+            )
+        elif k.get("expired"):
+            lines.append(f"Lien in {k['county']} County expired {day(k['expires_on'], tz)} (CPLR 5203(a)).")
+    return [section("*The law on this case*\n" + "\n".join(lines))] if lines else []
 
 
 MINE_PAGE = 20  # cases per page of `/enforce mine`: one section each, well under 50 blocks

@@ -16,6 +16,11 @@ def payment_kinds() -> list[str]:
 
 
 FILE_TYPES = ["pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx"]
+# Whom a restraint or levy is served on (CPLR 5222, 5232; docs/domain.md "Exemptions").
+EXEMPTION_HINT = (
+    "Required on a natural person's bank account (CPLR 5222-a): the exemption notice and two"
+    " exemption claim forms served with it. PDF, PNG, JPEG, TIFF or DOCX, up to 10 MB"
+)
 
 
 def _input(
@@ -92,6 +97,17 @@ def file_input(label: str, *, optional: bool = False) -> Block:
         {"type": "file_input", "filetypes": FILE_TYPES, "max_files": 1},
         optional=optional,
         hint="PDF, PNG, JPEG, TIFF or DOCX, up to 10 MB",
+    )
+
+
+def exemption_file_input() -> Block:
+    """The second document of a restraint or levy on a person's bank account (CPLR 5222-a)."""
+    return _input(
+        ids.B_EXEMPTION_FILE,
+        "Exemption notice and claim forms",
+        {"type": "file_input", "filetypes": FILE_TYPES, "max_files": 1},
+        optional=True,
+        hint=EXEMPTION_HINT,
     )
 
 
@@ -213,9 +229,21 @@ def workflow_modal(meta: dict[str, Any], case_ref: str | None, *, title: str, ki
         ),
         text_input(ids.B_NOTE, "Note", optional=True),
     ]
+    if meta.get("kind") in ("restraining_notice", "levy"):
+        # A levy may not know its garnishee until the officer levies; a restraint is served now.
+        blocks.append(
+            select(
+                ids.B_GARNISHEE,
+                "Whom it is served on",
+                list(rules.current().of("garnishee_kind")),
+                optional=meta.get("kind") == "levy",
+            )
+        )
     if kinds:
         blocks.append(select(ids.B_DOC_KIND, "Document kind", kinds, initial=kinds[0]))
         blocks.append(file_input(f"The {' or '.join(kinds)}"))
+    if meta.get("kind") == "restraining_notice":
+        blocks.append(exemption_file_input())
     return modal(ids.VIEW_WORKFLOW, title, blocks, meta, submit="Start")
 
 
@@ -250,10 +278,18 @@ def advance_modal(meta: dict[str, Any], case_ref: str | None, action_id: str | N
                     "search_report",
                     "correspondence",
                     "other",
+                    "court_order",
                 ],
                 optional=True,
             ),
             file_input("Document (when the step needs one)", optional=True),
+            select(
+                ids.B_GARNISHEE,
+                "Whom a levy is served on (when levied)",
+                list(rules.current().of("garnishee_kind")),
+                optional=True,
+            ),
+            exemption_file_input(),
         ],
         meta,
         submit="Record",

@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 from slack_bolt import App
 
 from bot import ids
-from bot.parsing import words
+from bot.parsing import command_text, words
 from dragonfly.errors import InvalidInput
 
 Handler = Callable[..., None]
@@ -43,10 +43,15 @@ def subcommand(app: App, *names: str) -> Callable[[Handler], Handler]:
     return add
 
 
+def subcommand_names() -> set[str]:
+    """Every `/enforce` sub-command registered in this process (bounded labels for metrics)."""
+    return {name for routes in _routes.values() for name in routes}
+
+
 def _install(app: App, routes: dict[str, Handler]) -> None:
     @app.command(ids.COMMAND)
     def enforce(ack: Any, body: dict[str, Any], context: Any, client: Any) -> None:
-        tokens = (body.get("text") or "").split(maxsplit=1)
+        tokens = command_text(body.get("text")).split(maxsplit=1)
         word = tokens[0].lower() if tokens else "help"
         handler = routes.get(word)
         if handler is None:

@@ -9,15 +9,16 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
+from sqlmodel import Session
 
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.blocks.common import clip, esc
 from bot.listeners import args, subcommand
 from bot.listeners.common import act, field, meta, open_modal, submit
-from bot.middleware import require, services_of
+from bot.middleware import reader, require, services_of
 from bot.service import Duplicate, meta_of, once, tell, value
-from dragonfly import rpc
+from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
 
@@ -42,6 +43,7 @@ def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str
         links=links,
         tz=services.settings.tz,
         addresses=c.addresses,
+        law=queries.case_law(session=Session(bind=conn), case_ref=case_ref),
     )
 
 
@@ -132,7 +134,7 @@ def register(app: App) -> None:
         if not a:
             open_modal(ack=ack, client=client, body=body, view=modals.case_modal(meta(body)))
             return
-        with services_of(context).engine.begin() as conn:
+        with reader(services_of(context)).connect() as conn:  # the card is one statement
             blocks = card_blocks(conn, parsing.case_ref(a[0]), services_of(context))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
@@ -491,7 +493,7 @@ def register(app: App) -> None:
         ack()
         user = require(context, "viewer", "Reading a case")
         ref = parsing.case_ref(body["actions"][0].get("value"))
-        with services_of(context).engine.begin() as conn:
+        with reader(services_of(context)).connect() as conn:
             blocks = card_blocks(conn, ref, services_of(context))
         channel = (body.get("channel") or {}).get("id")
         if channel:

@@ -15,7 +15,14 @@ from bot import ids, parsing, reads
 from bot.blocks.common import esc
 from bot.listeners.common import field, submit
 from bot.listeners.payments import kind_of, proof_kinds, record
-from bot.listeners.workflows import advance, start, subpoena_step
+from bot.listeners.workflows import (
+    advance,
+    garnishee_of,
+    needs_exemption_forms,
+    recorded_garnishee,
+    start,
+    subpoena_step,
+)
 from bot.middleware import require, services_of
 from bot.service import Duplicate, check_file, ingest, meta_of, once, tell, value
 from dragonfly import rpc
@@ -39,6 +46,49 @@ def _file(errors: dict[str, str], view: dict[str, Any], required: bool) -> dict[
         return file
 
     return field(errors, ids.B_FILE, checked)
+
+
+def _exemption_file(errors: dict[str, str], view: dict[str, Any], required: bool, what: str) -> Any:
+    """The exemption notice and claim forms, the second document on a person's bank account
+    (CPLR 5222-a; docs/domain.md "Exemptions")."""
+    files = value(view, ids.B_EXEMPTION_FILE) or []
+    if not files:
+        if required:
+            errors[ids.B_EXEMPTION_FILE] = (
+                f"{what} on a person's bank account needs the exemption notice and two exemption"
+                " claim forms (CPLR 5222-a): upload them here."
+            )
+        return None
+    file: dict[str, Any] = files[0]
+
+    def checked() -> dict[str, Any]:
+        check_file(file)
+        return file
+
+    return field(errors, ids.B_EXEMPTION_FILE, checked)
+
+
+def _ingest_exemption_forms(
+    conn: Connection,
+    user: str,
+    *,
+    file: dict[str, Any],
+    case_ref: str,
+    step: str,
+    channel: str | None,
+) -> str:
+    """Store the forms first; the step's own job waits for them (its intent names this job)."""
+    ingest(
+        conn,
+        file=file,
+        case_ref=case_ref,
+        document_kind="exemption_forms",
+        step=f"{step}:exemption_forms",
+        intent={"op": "attach"},
+        uploader=user,
+        reply_channel=channel,
+    )
+    return f"{file['id']}:{step}:exemption_forms"
 
 
 def _queue_file(
@@ -110,13 +160,28 @@ def register(app: App) -> None:
         )
         doc_kind = value(view, ids.B_DOC_KIND)
         errors: dict[str, str] = {}
+        garnishee = field(
+            errors,
+            ids.B_GARNISHEE,
+            lambda: garnishee_of(
+                value(view, ids.B_GARNISHEE),
+                required=kind == "restraining_notice",
+                what="restraining notice",
+            ),
+        )
         with services_of(context).engine.begin() as conn:
             needs = (
                 subpoena_step(conn)
                 if kind == "information_subpoena"
                 else reads.step(conn=conn, kind=kind, from_state="")
             ).document_kinds  # type: ignore[union-attr]
+            forms_needed = (
+                bool(ref)
+                and kind == "restraining_notice"
+                and needs_exemption_forms(conn, ref, garnishee)
+            )
         file = _file(errors, view, bool(needs))
+        forms = _exemption_file(errors, view, forms_needed, "A restraining notice")
         if needs and doc_kind and doc_kind not in needs:
             errors[ids.B_DOC_KIND] = f"This step needs a {' or '.join(needs)} document."
 
@@ -140,6 +205,12 @@ def register(app: App) -> None:
             else:
                 intent = {"op": "queue", "kind": kind, "recipient": recipient, "note": note}
                 step, label = f"{kind}:queue", f"the {kind}"
+                if garnishee:
+                    intent["garnishee_kind"] = garnishee
+                if forms is not None:
+                    intent["exemption_job"] = _ingest_exemption_forms(
+                        conn, user, file=forms, case_ref=ref, step=step, channel=meta.get("channel")
+                    )
             return _queue_file(
                 conn,
                 user,
@@ -249,6 +320,16 @@ def register(app: App) -> None:
         file = _file(errors, view, bool(needs))
         if needs and doc_kind and doc_kind not in needs:
             errors[ids.B_DOC_KIND] = f"This step needs a {' or '.join(needs)} document."
+        levied = a is not None and s is not None and a.kind == "levy" and s.to_state == "levied"
+        garnishee = field(
+            errors,
+            ids.B_GARNISHEE,
+            lambda: garnishee_of(value(view, ids.B_GARNISHEE), required=False, what="levy"),
+        )
+        with services_of(context).engine.begin() as conn:
+            known = recorded_garnishee(conn, ref, action_id) if levied else None
+            forms_needed = levied and needs_exemption_forms(conn, ref, garnishee or known)
+        forms = _exemption_file(errors, view, forms_needed, f"Levy #{action_id}")
 
         def work(conn: Connection, user: str) -> str:
             if not needs:
@@ -262,6 +343,7 @@ def register(app: App) -> None:
                     state=state,
                     note=note,
                     docket=docket,
+                    garnishee_kind=garnishee,
                 )
             assert file is not None and s is not None
             intent = {
@@ -271,6 +353,17 @@ def register(app: App) -> None:
                 "note": note,
                 "officer_docket": docket,
             }
+            if garnishee:
+                intent["garnishee_kind"] = garnishee
+            if forms is not None:
+                intent["exemption_job"] = _ingest_exemption_forms(
+                    conn,
+                    user,
+                    file=forms,
+                    case_ref=ref,
+                    step=f"advance:{action_id}:{s.to_state}",
+                    channel=meta.get("channel"),
+                )
             return _queue_file(
                 conn,
                 user,

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
+from sqlmodel import Session
 
 from bot import parsing, reads
 from bot.blocks import modals
@@ -17,8 +18,8 @@ from bot.listeners import args, subcommand
 from bot.listeners.common import act, meta, open_modal
 from bot.middleware import require
 from bot.service import wait_for_document
-from dragonfly import rpc
-from dragonfly.errors import InvalidInput, MissingReason
+from dragonfly import queries, rpc, rules
+from dragonfly.errors import DocumentRequired, InvalidInput, MissingReason
 
 WORKFLOWS = {
     "levy": "levy",
@@ -37,6 +38,45 @@ def subpoena_step(conn: Connection) -> reads.Step:
     return s
 
 
+def needs_exemption_forms(conn: Connection, case_ref: str, garnishee: str | None) -> bool:
+    """A restraint or levy on a natural person's bank account is void without the exemption
+    notice and two claim forms served with it (CPLR 5222-a; docs/domain.md "Exemptions")."""
+    law = queries.case_law(session=Session(bind=conn), case_ref=case_ref)
+    return garnishee == "bank" and law is not None and law.debtor_is_person
+
+
+def recorded_garnishee(conn: Connection, case_ref: str, action_id: int) -> str | None:
+    """Whom an open restraint or levy was recorded as served on, if anyone yet."""
+    law = queries.case_law(session=Session(bind=conn), case_ref=case_ref)
+    rows = law.restraints if law else []
+    return next((r["garnishee_kind"] for r in rows if r["action_id"] == action_id), None)
+
+
+def garnishee_of(text: str | None, *, required: bool, what: str) -> str | None:
+    """The `on:` word of a typed restraint or levy, checked."""
+    kinds = rules.current().of("garnishee_kind")
+    choices = ", ".join(f"on:{k}" for k in kinds[:-1]) + f" or on:{kinds[-1]}"
+    if text is None or not text.strip():
+        if required:
+            raise InvalidInput(
+                f"Say whom the {what} is served on", f"Write {choices}, e.g. restrain DF-n on:bank Chase."
+            )
+        return None
+    value = text.strip().lower().replace("-", "_")
+    if value not in kinds:
+        raise InvalidInput(f'"{text}" is not a kind of garnishee', f"Use {choices}.")
+    return value
+
+
+def forms_by_form(case_ref: str, what: str, command: str) -> DocumentRequired:
+    """Typed commands take one document; a person's bank account needs two (CPLR 5222-a)."""
+    return DocumentRequired(
+        f"{what} on a person's bank account needs the exemption notice and two exemption claim forms"
+        " (CPLR 5222-a) as a second document",
+        f"Open the form to upload both: {command} (nothing was recorded).",
+    )
+
+
 def start(
     conn: Connection,
     user: str,
@@ -48,14 +88,18 @@ def start(
     recipient: str | None,
     note: str | None,
     key: str,
+    garnishee_kind: str | None = None,
+    by_mail: bool = False,
 ) -> str:
     """Start a workflow now (no document needed) or wait for its document."""
     reads.require_case(conn=conn, case_ref=case_ref)
+    if kind == "restraining_notice" and garnishee_kind is None:
+        garnishee_of(None, required=True, what="restraining notice")
+    if kind == "restraining_notice" and needs_exemption_forms(conn, case_ref, garnishee_kind):
+        raise forms_by_form(case_ref, "A restraining notice", "/enforce restrain")
     if kind == "information_subpoena":
         if not recipient:
-            raise MissingReason(
-                "A subpoena needs its recipient", "Write: subpoena DF-n <recipient>"
-            )
+            raise MissingReason("A subpoena needs its recipient", "Write: subpoena DF-n <recipient>")
         s = subpoena_step(conn)
         return wait_for_document(
             conn,
@@ -66,12 +110,19 @@ def start(
             step="subpoena",
             label="serving an information subpoena",
             kinds=s.document_kinds,
-            intent={"op": "subpoena", "recipient": recipient},
+            # CPLR 2103(b)(2): served by mail, the answer is due the mailing days later.
+            intent={
+                "op": "subpoena",
+                "recipient": recipient,
+                **({"by_mail": True} if by_mail else {}),
+            },
         )
     first = reads.step(conn=conn, kind=kind, from_state="")
     assert first is not None
     if first.document_kinds:
         intent = {"op": "queue", "kind": kind, "recipient": recipient, "note": note}
+        if garnishee_kind:
+            intent["garnishee_kind"] = garnishee_kind
         return wait_for_document(
             conn,
             client=client,
@@ -91,6 +142,7 @@ def start(
         recipient=recipient,
         note=note,
         idempotency_key=key,
+        garnishee_kind=garnishee_kind,
     )
     return f":white_check_mark: {case_ref}: {kind} #{r['action_id']} started ({r['state']})."
 
@@ -106,14 +158,16 @@ def advance(
     state: str,
     note: str | None,
     docket: str | None,
+    garnishee_kind: str | None = None,
 ) -> str:
     """Record a workflow step now (no document needed) or wait for its document."""
     a = reads.action(conn=conn, case_ref=case_ref, action_id=action_id)
-    s = (
-        reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state)
-        if a.is_open
-        else None
-    )
+    s = reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state) if a.is_open else None
+    if s is not None and a.kind == "levy" and s.to_state == "levied":
+        known = recorded_garnishee(conn, case_ref, action_id)
+        garnishee_kind = garnishee_of(garnishee_kind or known, required=True, what="levy")
+        if needs_exemption_forms(conn, case_ref, garnishee_kind):
+            raise forms_by_form(case_ref, f"Levy #{action_id}", f"/enforce advance {case_ref} {action_id}")
     if s is not None and s.document_kinds:
         intent = {
             "op": "advance",
@@ -122,6 +176,8 @@ def advance(
             "note": note,
             "officer_docket": docket,
         }
+        if garnishee_kind:
+            intent["garnishee_kind"] = garnishee_kind
         return wait_for_document(
             conn,
             client=client,
@@ -165,13 +221,22 @@ def register(app: App) -> None:
                 ack=ack,
                 client=client,
                 body=body,
-                view=modals.workflow_modal(
-                    meta(body, kind=kind), None, title=f"Start a {word}", kinds=kinds
-                ),
+                view=modals.workflow_modal(meta(body, kind=kind), None, title=f"Start a {word}", kinds=kinds),
             )
             return
         ref = parsing.case_ref(a[0])
-        recipient = " ".join(a[1:]) or None
+        on, rest = parsing.prefixed(a[1:], "on:")
+        by, rest = parsing.prefixed(rest, "by:")
+        garnishee = (
+            garnishee_of(on, required=kind == "restraining_notice", what=kind.replace("_", " "))
+            if kind
+            in (
+                "restraining_notice",
+                "levy",
+            )
+            else None
+        )
+        recipient = " ".join(rest) or None
         act(
             ack=ack,
             context=context,
@@ -188,6 +253,8 @@ def register(app: App) -> None:
                 recipient=recipient,
                 note=None,
                 key=f"slack:{body.get('trigger_id')}",
+                garnishee_kind=garnishee,
+                by_mail=(by or "").lower() == "mail",
             ),
         )
 
@@ -201,18 +268,15 @@ def register(app: App) -> None:
                 ack=ack,
                 client=client,
                 body=body,
-                view=modals.advance_modal(
-                    meta(body), ref, a[1].lstrip("#") if len(a) > 1 else None
-                ),
+                view=modals.advance_modal(meta(body), ref, a[1].lstrip("#") if len(a) > 1 else None),
             )
             return
         ref = parsing.case_ref(a[0])
         if not a[1].lstrip("#").isdigit():
-            raise InvalidInput(
-                f'"{a[1]}" is not a workflow number', "The case card lists them, e.g. #7."
-            )
+            raise InvalidInput(f'"{a[1]}" is not a workflow number', "The case card lists them, e.g. #7.")
         action_id, state = int(a[1].lstrip("#")), a[2].lower()
         docket, rest = parsing.prefixed(a[3:], "docket:")
+        on, rest = parsing.prefixed(rest, "on:")
         note = " ".join(rest) or None
         act(
             ack=ack,
@@ -230,5 +294,6 @@ def register(app: App) -> None:
                 state=state,
                 note=note,
                 docket=docket,
+                garnishee_kind=on,
             ),
         )

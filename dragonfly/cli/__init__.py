@@ -12,7 +12,7 @@ import psycopg
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from dragonfly.cli import cases, dbcmd, demo, doctor, imports, runcmd, users
+from dragonfly.cli import cases, dbcmd, demo, doctor, imports, policy, runcmd, users
 from dragonfly.cli.common import command_app
 
 app = command_app(
@@ -24,6 +24,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(users.app, name="users")
 app.add_typer(dbcmd.calendar_app, name="calendar")
 app.add_typer(dbcmd.plan_app, name="plan")
+app.add_typer(policy.app, name="policy")
 app.command("doctor")(doctor.doctor_command)
 from dragonfly.cli import jobs  # noqa: E402
 
@@ -42,6 +43,9 @@ app.command("smoke")(imports.smoke_command)
 from dragonfly.cli import papers  # noqa: E402
 
 app.add_typer(papers.app, name="papers")
+from dragonfly.cli import queue  # noqa: E402
+
+app.add_typer(queue.app, name="queue")
 
 
 def main() -> None:
@@ -52,7 +56,9 @@ def main() -> None:
             file=sys.stderr,
         )
         level = "WARNING"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from dragonfly.logs import configure
+
+    configure(level, os.environ.get("DRAGONFLY_LOG_FORMAT", "text"))
     logging.getLogger("apscheduler").setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, cron); the fallback is fine.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")

@@ -1,13 +1,16 @@
-"""`dragonfly case show DF-n`: the case card and its timeline, in the terminal."""
+"""`dragonfly case show DF-n`: the case card and its timeline, in the terminal; `dragonfly case
+renew DF-n`: an admin records what renews a judgment's twenty years (CPLR 211(b))."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from dragonfly import queries
-from dragonfly.cli.common import command_app, console, fail, services
+from dragonfly import queries, rpc
+from dragonfly.cli.common import actor, command_app, console, fail, services
 
 app = command_app(help="Look at cases. Example: dragonfly case show DF-1042", no_args_is_help=True)
 
@@ -75,3 +78,39 @@ def show(
                 e.document_key or "",
             )
         console.print(table)
+
+
+@app.command("renew")
+def renew(
+    case_ref: str = typer.Argument(..., help="e.g. DF-1042"),
+    reason: str = typer.Argument(..., help="why, e.g. 'debtor signed the acknowledgment of 2026-05-01'"),
+    basis: str = typer.Option(..., help="payment or acknowledgment"),
+    on: str = typer.Option(..., help="the date of the payment or written acknowledgment, YYYY-MM-DD"),
+) -> None:
+    """Record a payment or written acknowledgment that renews a judgment presumed paid after twenty
+    years (CPLR 211(b)); an event, admins only (example: dragonfly case renew DF-1042 --basis
+    acknowledgment --on 2026-05-01 "signed letter")."""
+    try:
+        when = date.fromisoformat(on)
+    except ValueError:
+        raise fail(f'"{on}" is not a date. Write it like 2026-05-01.') from None
+    s = services()
+    with rpc.transaction(s.engine) as conn:
+        r = rpc.record_judgment_renewal(
+            conn, case_ref=case_ref, basis=basis, on=when, reason=reason, actor=actor(), source="cli"
+        )
+    console.print(f"{r['case_ref']}: renewed {r['renewed_on']}; presumed paid from {r['presumed_paid_since']}.")
+
+
+@app.command("reallocate")
+def reallocate(
+    case_ref: str = typer.Argument(..., help="e.g. DF-1042"),
+    reason: str = typer.Argument(..., help="why, e.g. 'doctor: recorded before the lawfully-applied rule'"),
+) -> None:
+    """Re-allocate a case's payments by the law (interest first, in date order; pre-2022-04-30
+    consumer payments as at 9%), admins only; one event lists each change (example: dragonfly case
+    reallocate DF-1042 "doctor")."""
+    s = services()
+    with rpc.transaction(s.engine) as conn:
+        r = rpc.call(conn, "reallocate_payments", case_ref=case_ref, reason=reason, actor=actor(), source="cli")
+    console.print(f"{r['case_ref']}: {len(r['reallocated'])} payment(s) re-allocated; balance ${r['balance']}.")

@@ -74,11 +74,9 @@ class Console:
             }
         )
         self.services: Services = bootstrap(self.settings, migrate=True)
-        from slack_bolt.adapter.wsgi import SlackRequestHandler
+        from bot.wsgi import make_wsgi_app
 
-        from bot.app import build_app
-
-        handler = SlackRequestHandler(build_app(self.services))
+        handler = make_wsgi_app(self.services)
         self.server = make_server(
             "127.0.0.1", 0, handler, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )

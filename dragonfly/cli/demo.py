@@ -31,8 +31,25 @@ def seed(
             "Use --append to add demo cases anyway.",
             code=2,
         )
+    if documents:
+        check_store(s)
     started = time.perf_counter()
     counts = run_seed(
         s, cases=cases, seed_value=seed_value, documents=documents, progress=lambda m: console.print(f"  {m}")
     )
     console.print(f"seeded {counts.get('create', 0)} cases in {time.perf_counter() - started:.1f} s")
+
+
+def check_store(s) -> None:  # type: ignore[no-untyped-def]
+    """Refuse, in one sentence and before writing anything, when the document store is unreachable
+    (the seed stores an execution document for each levy)."""
+    from storage.base import StorageError
+
+    try:
+        next(iter(s.store.list_keys()), None)
+    except StorageError as e:
+        raise fail(
+            f"The document store ({s.settings.effective_storage_url}) is unreachable: {e.message}; "
+            "nothing was seeded. Start it, or seed without documents: dragonfly demo seed --no-documents",
+            code=1,
+        ) from None

@@ -9,7 +9,7 @@ from dragonfly.cli.common import console
 
 
 def doctor_command() -> None:
-    """Check migrations, the hash chain, documents and next actions (example: dragonfly doctor)."""
+    """Check migrations, the hash chain, documents, next actions and queues (example: dragonfly doctor)."""
     from dragonfly.doctor import run_checks
 
     s = bootstrap(migrate=False)

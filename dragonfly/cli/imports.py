@@ -19,6 +19,8 @@ from rich.table import Table
 
 from dragonfly import importer, rules
 from dragonfly.cli.common import actor, command_app, console, err_console, fail, services
+from dragonfly.import_corrections import CORRECTIONS_LAYOUT, import_corrections
+from dragonfly.import_payments import PAYMENTS_LAYOUT, import_payments
 
 app = command_app(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
@@ -42,7 +44,7 @@ nothing to do), 1 bad rows found (also with --partial or --dry-run), 2 the file 
 class _Reporter:
     """Rows/s progress: a rich bar on a terminal, plain log lines otherwise."""
 
-    LABELS = {"read": "reading", "check": "checking", "create": "creating cases"}
+    LABELS = {"read": "reading", "check": "checking", "create": "creating cases", "record": "recording"}
 
     def __init__(self) -> None:
         self.tty = console.is_terminal
@@ -105,7 +107,7 @@ def _render(report: importer.ImportReport, errors: Path | None) -> None:
         if errors:
             importer.write_problems_csv(report.problems, errors)
             console.print(f"Bad rows written to {errors}")
-    noun = "cases" if report.kind == "judgments" else "plaintiffs"
+    noun = {"judgments": "cases", "corrections": "changes"}.get(report.kind, report.kind)
     rows = f"{report.rows:,} row{'s' if report.rows != 1 else ''}"
     if report.rows == 0:
         console.print(f"No rows in {report.path.name}: nothing to import.")
@@ -207,6 +209,81 @@ def plaintiffs(
                 dry_run=dry_run,
                 partial=partial,
                 progress=progress,
+            )
+    except importer.ImportFileError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        s.close()
+    _render(report, errors)
+    raise typer.Exit(_exit_code(report))
+
+
+PAYMENTS_HELP = f"""Import payments (marshal and bank remittance reports, lockbox files) from CSV or .xlsx.
+
+Example: dragonfly import payments remittance-2026-11.csv --dry-run --errors bad.csv
+
+Each payment is recorded through the sanctioned path (interest first, with its event), keyed on the
+payer's reference: importing the same file again records nothing twice. Nothing is recorded when
+any row is bad unless --partial is given. Exit codes: 0 recorded (or nothing to do), 1 bad rows
+found (also with --partial or --dry-run), 2 the file cannot be read.
+
+\b
+{PAYMENTS_LAYOUT}
+"""
+
+
+@app.command("payments", help=PAYMENTS_HELP)
+def payments(
+    file: Path = typer.Argument(
+        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, record nothing."),
+    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    partial: bool = typer.Option(False, "--partial", help="Record the good rows even when some are bad."),
+) -> None:
+    _check_errors_path(errors)
+    s = services()
+    try:
+        with _Reporter() as progress:
+            report = import_payments(
+                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
+            )
+    except importer.ImportFileError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        s.close()
+    _render(report, errors)
+    raise typer.Exit(_exit_code(report))
+
+
+CORRECTIONS_HELP = f"""Apply bulk corrections (owner, next action, stage, tier override) from CSV or .xlsx.
+
+Example: dragonfly import corrections reassign-maria.csv --dry-run
+
+Each change goes through its sanctioned function (the same rules and events as in Slack); a change a
+rule refuses is a bad row, a change the case already has is "already present". Nothing is changed
+when any row is bad unless --partial is given. Exit codes as for `import payments`.
+
+\b
+{CORRECTIONS_LAYOUT}
+"""
+
+
+@app.command("corrections", help=CORRECTIONS_HELP)
+def corrections(
+    file: Path = typer.Argument(
+        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, change nothing."),
+    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    partial: bool = typer.Option(False, "--partial", help="Apply the good rows even when some are bad."),
+) -> None:
+    _check_errors_path(errors)
+    s = services()
+    try:
+        with _Reporter() as progress:
+            report = import_corrections(
+                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
             )
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None

@@ -8,7 +8,7 @@ import typer
 def serve_command(
     bind: str = typer.Option(None, help="host:port to listen on (default DRAGONFLY_BIND, 0.0.0.0:3000)"),
     workers: int = typer.Option(None, help="gunicorn worker processes (default DRAGONFLY_WORKERS)"),
-    threads: int = typer.Option(1, help="threads per worker"),
+    threads: int = typer.Option(8, help="threads per worker (gthread workers)"),
     migrate: bool = typer.Option(True, help="apply pending migrations before serving"),
 ) -> None:
     """Serve the Slack app: POST /slack/events, GET /healthz.

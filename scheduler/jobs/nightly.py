@@ -21,9 +21,11 @@ BUSINESS_DAYS_ONLY = False
 def record_warnings(conn: Connection, *, today: Any) -> int:
     """Record every warning due by `today`; returns how many were new."""
     rows = list(conn.execute(text("SELECT action_id, warning, due FROM due_deadline_warnings(:d)"), {"d": today}))
-    return sum(
+    recorded = sum(
         rpc.record_deadline_warning(conn, action_id=int(r.action_id), warning=r.warning, due=r.due) for r in rows
     )
+    # Judgment liens in their renewal window (CPLR 5014, docs/domain.md "Liens"), once per county.
+    return recorded + int(conn.execute(text("SELECT record_lien_warnings(:d)"), {"d": today}).scalar_one())
 
 
 def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]]:

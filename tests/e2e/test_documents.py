@@ -116,12 +116,12 @@ def test_pay_without_proof_when_configured(bot: Bot, case_ref: str) -> None:
 
 
 def test_subpoena_restrain_marshal_wait_search_records(bot: Bot, case_ref: str) -> None:
-    for word, kind in (
-        ("subpoena", "subpoena"),
-        ("restrain", "restraining_notice"),
-        ("marshal", "transmittal"),
+    for word, kind, on in (
+        ("subpoena", "subpoena", ""),
+        ("restrain", "restraining_notice", "on:third_party "),  # whom it is on (issue 13)
+        ("marshal", "transmittal", ""),
     ):
-        r = bot.slack.command(f"{word} {case_ref} First Bank", user=OFFICER)
+        r = bot.slack.command(f"{word} {case_ref} {on}First Bank", user=OFFICER)
         assert f"needs the {kind}" in r.json()["text"], (word, r.json())
     assert bot.rows("SELECT intent FROM v_upload_requests ORDER BY id")[0]["intent"] == {
         "op": "subpoena",

@@ -1,4 +1,4 @@
-"""record_enforcement_payment and post-judgment interest (CPLR 5004), through SQL: the DOMAIN.md
+"""record_enforcement_payment and post-judgment interest (CPLR 5004), through SQL: the docs/domain.md
 test vectors, the 2% consumer rule on both sides of 2022-04-30, rate changes mid-period."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def set_policy(engine, value: str) -> None:
     )
 
 
-# ---------------------------------------------------------------- DOMAIN.md test vectors
+# ---------------------------------------------------------------- docs/domain.md test vectors
 
 
 def test_vector_9_percent_year(engine) -> None:
@@ -378,7 +378,7 @@ def test_reversal_restores_the_balance(engine) -> None:
         idempotency_key="bounce-1",
         reverses_payment_id=first["payment_id"],
         received_on=date(2024, 7, 1),
-        actor="U0ALICE",
+        actor="cli:test",  # reversals are for admins (issue 10)
     )
     assert (result["gross"], result["interest_part"], result["principal_part"]) == (
         -1000,
@@ -400,7 +400,7 @@ def test_reversal_restores_the_balance(engine) -> None:
         idempotency_key="bounce-1",
         reverses_payment_id=first["payment_id"],
         received_on=date(2024, 7, 1),
-        actor="U0ALICE",
+        actor="cli:test",  # reversals are for admins (issue 10)
     )
     assert again["duplicate"] is True
     with refused(engine, errors.IdempotencyConflict, match="already reversed"):
@@ -413,7 +413,7 @@ def test_reversal_restores_the_balance(engine) -> None:
             idempotency_key="bounce-2",
             reverses_payment_id=first["payment_id"],
             received_on=date(2024, 7, 1),
-            actor="U0ALICE",
+            actor="cli:test",  # reversals are for admins (issue 10)
         )
 
 
@@ -432,5 +432,5 @@ def test_reversal_refusals(engine) -> None:
                 idempotency_key=f"rev-{target}",
                 reverses_payment_id=target,
                 received_on=date(2024, 2, 1),
-                actor="U0ALICE",
+                actor="cli:test",  # reversals are for admins (issue 10)
             )

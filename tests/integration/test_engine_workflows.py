@@ -22,6 +22,15 @@ from tests.integration.test_engine_support import (
     scalar,
 )
 
+# Restraints and levies say whom they are on (CPLR 5222, 5232; issue 13): a third party here, so no
+# exemption forms are needed (tests/integration/test_law_exemptions.py covers the bank case).
+GARNISHEE = {"restraining_notice": "third_party", "levy": "third_party"}
+
+
+def _queue(conn, **kwargs):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("garnishee_kind", GARNISHEE.get(kwargs["kind"]))
+    return rpc.queue_enforcement_action(conn, **kwargs)
+
 
 def _transitions(url: str) -> list[tuple[str, str, str, list[str], bool]]:
     eng = create_engine(db.sqlalchemy_url(url))
@@ -72,7 +81,7 @@ def _walk(engine, ref: str, path: list[tuple]) -> int | None:
         if t[1] == "":
             action_id = run(
                 engine,
-                rpc.queue_enforcement_action,
+                _queue,
                 case_ref=ref,
                 kind=t[0],
                 document_id=doc,
@@ -103,7 +112,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
                 if frm == "":
                     run(
                         engine,
-                        rpc.queue_enforcement_action,
+                        _queue,
                         case_ref=ref,
                         kind=kind,
                         actor="U0ALICE",
@@ -128,7 +137,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
                 if frm == "":
                     run(
                         engine,
-                        rpc.queue_enforcement_action,
+                        _queue,
                         case_ref=ref,
                         kind=kind,
                         document_id=wrong,
@@ -148,7 +157,7 @@ def test_every_transition_with_and_without_its_document(engine, transitions) -> 
         if frm == "":
             result = run(
                 engine,
-                rpc.queue_enforcement_action,
+                _queue,
                 case_ref=ref,
                 kind=kind,
                 document_id=doc,
@@ -184,7 +193,7 @@ def test_illegal_step_names_the_next_steps(engine) -> None:
     doc = add_document(engine, ref, "execution")
     a = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="levy",
         document_id=doc,
@@ -214,9 +223,7 @@ def test_illegal_step_names_the_next_steps(engine) -> None:
 
 def test_finished_workflow_refuses_more_steps(engine) -> None:
     ref = new_case(engine)
-    a = run(
-        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     run(
         engine,
         rpc.advance_enforcement_action,
@@ -239,9 +246,7 @@ def test_finished_workflow_refuses_more_steps(engine) -> None:
 def test_advance_unknown_or_foreign_workflow(engine) -> None:
     ref = new_case(engine)
     other = new_case(engine)
-    a = run(
-        engine, rpc.queue_enforcement_action, case_ref=other, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=other, kind="asset_search", actor="U0ALICE")
     for action_id in (a["action_id"], 99999):
         with refused(engine, errors.NotFound, match="no workflow"):
             run(
@@ -261,7 +266,7 @@ def test_document_from_another_case_is_refused(engine) -> None:
     with refused(engine, errors.DocumentRequired, match="not stored on"):
         run(
             engine,
-            rpc.queue_enforcement_action,
+            _queue,
             case_ref=ref,
             kind="levy",
             document_id=doc,
@@ -272,18 +277,16 @@ def test_document_from_another_case_is_refused(engine) -> None:
 def test_queue_refusals(engine) -> None:
     ref = new_case(engine)
     with refused(engine, errors.InvalidInput, match="not a workflow"):
-        run(engine, rpc.queue_enforcement_action, case_ref=ref, kind="lawsuit", actor="U0ALICE")
+        run(engine, _queue, case_ref=ref, kind="lawsuit", actor="U0ALICE")
     with refused(engine, errors.UnknownCase):
         run(
             engine,
-            rpc.queue_enforcement_action,
+            _queue,
             case_ref="DF-77777",
             kind="asset_search",
             actor="U0ALICE",
         )
-    a = run(
-        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     run(
         engine,
         rpc.set_enforcement_stage,
@@ -293,9 +296,7 @@ def test_queue_refusals(engine) -> None:
         actor="U0ALICE",
     )
     with refused(engine, errors.CaseClosed):
-        run(
-            engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
-        )
+        run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     with refused(engine, errors.CaseClosed):
         run(
             engine,
@@ -311,7 +312,7 @@ def test_queue_is_idempotent_on_its_key(engine) -> None:
     ref = new_case(engine)
     first = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="asset_search",
         idempotency_key="view-123",
@@ -319,7 +320,7 @@ def test_queue_is_idempotent_on_its_key(engine) -> None:
     )
     again = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="asset_search",
         idempotency_key="view-123",
@@ -330,7 +331,7 @@ def test_queue_is_idempotent_on_its_key(engine) -> None:
     with refused(engine, errors.IdempotencyConflict, match="different workflow"):
         run(
             engine,
-            rpc.queue_enforcement_action,
+            _queue,
             case_ref=ref,
             kind="marshal",
             idempotency_key="view-123",
@@ -344,7 +345,7 @@ def test_levy_deadlines_roll_over_election_day(engine) -> None:
     # 2026-09-04 + 60 days = Tuesday 2026-11-03, Election Day -> Wednesday the 4th.
     a = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="levy",
         document_id=doc,
@@ -381,8 +382,9 @@ def test_levy_deadlines_roll_over_election_day(engine) -> None:
     assert d["warn_day_75"] == "2026-11-24"
     assert d["warn_day_85"] == "2026-12-04"
     a_row = row(engine, "SELECT * FROM enforcement_actions")
-    # The hard deadline is the levy voiding on day 90; day 60/75/85 are the nightly warnings.
-    assert a_row.officer_docket == "M-123" and a_row.next_deadline == date(2026, 12, 9)
+    # The levy voids on day 90 (day 60/75/85 are the nightly warnings), but the return date comes
+    # first and the next deadline keeps it (issue 13 item 10; it used to be the void date).
+    assert a_row.officer_docket == "M-123" and a_row.next_deadline == date(2026, 11, 4)
 
 
 @pytest.mark.parametrize(("tier", "due"), [(3, date(2026, 3, 9)), (1, date(2026, 3, 16))])
@@ -413,7 +415,7 @@ def test_asset_search_deadline_by_tier(engine, tier, due) -> None:
     # Wednesday 2026-03-04 + 5 = Monday the 9th; + 10 = Saturday the 14th -> Monday the 16th.
     a = run(
         engine,
-        rpc.queue_enforcement_action,
+        _queue,
         case_ref=ref,
         kind="asset_search",
         on=date(2026, 3, 4),
@@ -441,11 +443,7 @@ def test_issue_subpoena(engine) -> None:
     )
     assert result["state"] == "served" and result["deadlines"] == {"answer_due": "2026-02-13"}
     ev = last_event(engine, ref)
-    assert (
-        ev.kind == "subpoena_issued"
-        and ev.document_id == doc
-        and ev.action_id == result["action_id"]
-    )
+    assert ev.kind == "subpoena_issued" and ev.document_id == doc and ev.action_id == result["action_id"]
     a = row(engine, "SELECT * FROM enforcement_actions WHERE id = :i", i=result["action_id"])
     assert (a.kind, a.state, a.recipient, a.next_deadline) == (
         "information_subpoena",
@@ -529,9 +527,7 @@ def test_issue_subpoena_refusals(engine) -> None:
 
 def test_deadline_warning_is_recorded_once(engine) -> None:
     ref = new_case(engine)
-    a = run(
-        engine, rpc.queue_enforcement_action, case_ref=ref, kind="asset_search", actor="U0ALICE"
-    )
+    a = run(engine, _queue, case_ref=ref, kind="asset_search", actor="U0ALICE")
     assert (
         run(
             engine,
@@ -562,12 +558,8 @@ def test_deadline_warning_is_recorded_once(engine) -> None:
         )
         is True
     )
-    warnings = rows(
-        engine, "SELECT * FROM enforcement_events WHERE kind = 'deadline_warning' ORDER BY seq"
-    )
+    warnings = rows(engine, "SELECT * FROM enforcement_events WHERE kind = 'deadline_warning' ORDER BY seq")
     assert [w.payload["warning"] for w in warnings] == ["search_due", "other"]
     assert warnings[0].actor == "system:nightly" and warnings[0].action_id == a["action_id"]
     with refused(engine, errors.NotFound, match="No workflow"):
-        run(
-            engine, rpc.record_deadline_warning, action_id=424242, warning="x", due=date(2026, 3, 9)
-        )
+        run(engine, rpc.record_deadline_warning, action_id=424242, warning="x", due=date(2026, 3, 9))

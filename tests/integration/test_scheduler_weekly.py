@@ -207,6 +207,7 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
             actor="cli:test",
             on=served,
             document_id=_doc(conn, levy_ref, "execution", 1),
+            garnishee_kind="third_party",  # whom the levy is on (issue 13)
         )["action_id"]
         for n, (state, kind) in enumerate([("delivered_to_officer", "transmittal"), ("levied", "levy_notice")]):
             rpc.advance_enforcement_action(
@@ -254,14 +255,21 @@ def test_nightly_levy_day_60_75_85_and_garnishment_45(services, make_case, engin
     assert warnings() == []
     # day 60 = 2026-03-06 (Fri); the garnishment's 45 days = 2026-02-19 (Thu)
     night(served + timedelta(days=60))
-    assert sorted(warnings()) == sorted([(garn, "garnishment_no_remittance_45d"), (levy, "levy_day_60")])
+    # After the levy the return date still warns (issue 13 item 10: CPLR 5230(c)); here it is day 60 too.
+    assert sorted(warnings()) == sorted(
+        [(garn, "garnishment_no_remittance_45d"), (levy, "levy_day_60"), (levy, "levy_return_due")]
+    )
     night(served + timedelta(days=76))  # day 75 falls on a Saturday and rolls to Monday (day 77)
     assert (levy, "levy_day_75") not in warnings()
     night(served + timedelta(days=77))
     night(served + timedelta(days=86))  # day 85 is Tuesday 2026-03-31
     night(served + timedelta(days=87))  # a rerun the next night records nothing new
-    assert [w for a, w in warnings() if a == levy] == ["levy_day_60", "levy_day_75", "levy_day_85"]
-    assert len(warnings()) == 4
+    assert [w for a, w in warnings() if a == levy and w != "levy_return_due"] == [
+        "levy_day_60",
+        "levy_day_75",
+        "levy_day_85",
+    ]
+    assert len(warnings()) == 5
 
 
 @pytest.mark.parametrize("served_on_debtor", [False, True])

@@ -32,6 +32,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
     "conversations.open": {"im:write"},
+    # a message looked up in a public or private channel or the app's DM (the outbox, before re-sending)
+    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history"},
     # public and private channels are listed (types=public_channel,private_channel)
     "conversations.list": {"channels:read", "groups:read"},
     "files.info": {"files:read"},

@@ -1,0 +1,133 @@
+"""The serving side of the metrics (dragonfly/metrics.py): GET /metrics, and around every other
+request its latency by surface and sub-command plus one log line with a request id.
+
+The surface and sub-command are read from the request body the way Slack sends it (form-encoded
+slash commands and interaction payloads, JSON events); the body is then handed to Bolt unchanged.
+Labels are bounded: a sub-command the app does not register counts as "other".
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from sqlalchemy import Engine
+
+from dragonfly import metrics
+from dragonfly.logs import REQUEST_ID
+
+log = logging.getLogger("dragonfly.request")
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_LABEL = re.compile(r"^[A-Za-z0-9_.:-]{1,48}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{8,64}$")
+
+
+def _label(value: Any) -> str:
+    return value if isinstance(value, str) and _LABEL.match(value) else "other"
+
+
+def classify(path: str, content_type: str, body: bytes, commands: Collection[str]) -> tuple[str, str]:
+    """(surface, sub-command) of one request."""
+    if path == "/healthz":
+        return "healthz", "-"
+    if path != "/slack/events":
+        return "other", "-"
+    try:
+        if content_type.startswith("application/json"):
+            data = json.loads(body or b"{}")
+            if data.get("type") == "event_callback":
+                event = data.get("event") or {}
+                kind = _label(event.get("type"))
+                return "event", f"{kind}.{event['subtype']}" if _LABEL.match(str(event.get("subtype", ""))) else kind
+            return "event", _label(data.get("type"))
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "command" in form:
+            words = (form.get("text") or [""])[0].split()
+            word = words[0].lower() if words else "help"
+            return "command", word if word in commands else "other"
+        payload = json.loads((form.get("payload") or ["{}"])[0])
+    except (ValueError, AttributeError, UnicodeError):
+        return "other", "unreadable"
+    kind = payload.get("type")
+    if kind == "block_actions":
+        actions = payload.get("actions") or [{}]
+        return "action", _label(actions[0].get("action_id"))
+    if kind in ("view_submission", "view_closed"):
+        return "view", _label((payload.get("view") or {}).get("callback_id"))
+    if kind == "block_suggestion":
+        return "options", _label(payload.get("action_id"))
+    return "other", _label(kind)
+
+
+def instrument(app: WSGIApp, *, engine: Engine | None = None, commands: Collection[str] = ()) -> WSGIApp:
+    """`app` with GET /metrics (queue depths from `engine`), request metrics and one log line per
+    request (level INFO)."""
+    if engine is not None:
+        metrics.watch_queues(engine)
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)  # the per-request line shows whatever the root level says
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            body, content_type = metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+        started = time.perf_counter()
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        rid = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        raw = b""
+        if length > 0:  # read once for the labels, then handed on unchanged (no length: left alone)
+            raw = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(raw)
+        surface, command = classify(path, environ.get("CONTENT_TYPE", ""), raw, commands)
+        status = ["500"]
+
+        def recording_start_response(code: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            status[0] = code.split(" ", 1)[0]
+            return start_response(code, [*headers, ("X-Request-Id", rid)], *exc)
+
+        token = REQUEST_ID.set(rid)
+        try:
+            result = app(environ, recording_start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.REQUEST_SECONDS.labels(surface, command).observe(seconds)
+            metrics.REQUESTS.labels(surface, command, status[0]).inc()
+            log.info(
+                "%s %s %s/%s -> %s in %.1f ms request_id=%s",
+                method,
+                path,
+                surface,
+                command,
+                status[0],
+                seconds * 1000,
+                rid,
+                extra={
+                    "request_id": rid,
+                    "surface": surface,
+                    "command": command,
+                    "status": int(status[0]),
+                    "duration_ms": round(seconds * 1000, 1),
+                    "path": path,
+                },
+            )
+            REQUEST_ID.reset(token)
+
+    return application

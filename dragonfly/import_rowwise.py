@@ -1,0 +1,167 @@
+"""The shared path of the imports that record each row through a sanctioned function (payments,
+corrections): stage the file with COPY, check every row set-based in SQL, then apply the good rows
+through the function, all in ONE transaction unless `partial`.
+
+The SQL side of each import provides `<check>(...)`, which fills pg_temp.<checked> (status create|
+present|error, problems 'column|reason', seq = apply order), and `<apply>(p_from, p_to, p_actor,
+p_source, p_collect)`, which returns {"created", "problems"}. Without `partial` the first refusal
+aborts the transaction (nothing is recorded) and the rows are tried again in collect mode, inside
+a transaction that is rolled back, to report every refused row; `dry_run` tries every row that way
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from dragonfly import db
+from dragonfly.importer import (
+    ImportReport,
+    Progress,
+    RowProblem,
+    _domain,
+    _problems_from_sql,
+    _scalar,
+    _session_setup,
+    _stage,
+    count_lines,
+)
+
+CHUNK = 5_000
+FIRST_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class RowwiseImport:
+    """What one kind of row-by-row import is made of (its file layout and its SQL functions)."""
+
+    kind: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    staging: str  # temp table the file is COPYed into
+    checked: str  # temp table the check function fills
+    check_sql: str  # e.g. "SELECT import_check_payments(%s)"
+    apply_function: str  # e.g. "import_payments_apply"
+
+    @property
+    def ddl(self) -> str:
+        return (
+            f"CREATE TEMP TABLE {self.staging} (line integer NOT NULL, "
+            + ", ".join(f"{c} text" for c in self.columns)
+            + ")"
+        )
+
+
+def _apply(
+    conn: psycopg.Connection,
+    spec: RowwiseImport,
+    *,
+    total: int,
+    actor: str,
+    source: str,
+    collect: bool,
+    progress: Progress | None,
+) -> tuple[int, list[RowProblem]]:
+    """Apply the checked rows in chunks (progress between them) in the open transaction."""
+    created, problems = 0, []
+    # A small first chunk: the apply function refreshes statistics between chunks, and until then
+    # lookups on a table that was empty are planned as scans (see sql/0081_import_payments.sql).
+    bounds = [(1, min(FIRST_CHUNK, total))] + [
+        (start, start + CHUNK - 1) for start in range(FIRST_CHUNK + 1, total + 1, CHUNK)
+    ]
+    for start, end in bounds:
+        result: dict[str, Any] = _scalar(
+            conn,
+            f"SELECT {spec.apply_function}(%s, %s, %s, %s, %s)",
+            (start, end, actor, source, collect),
+        )
+        created += result["created"]
+        problems += [RowProblem(int(p["line"]), p["column"], p["reason"]) for p in result["problems"]]
+        if progress:
+            progress("record", min(end, total), total)
+    return created, problems
+
+
+def run_import(
+    spec: RowwiseImport,
+    *,
+    url: str,
+    path: Path,
+    actor: str,
+    dry_run: bool = False,
+    partial: bool = False,
+    source: str = "import",
+    check_params: tuple[Any, ...] = (),
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Stage, check and apply one file; see the module docstring for what is written when."""
+    report = ImportReport(kind=spec.kind, path=path, dry_run=dry_run, partial=partial)
+    started = time.perf_counter()
+    total_lines = count_lines(path) if progress else None
+    with db.connect(url) as conn:
+        _session_setup(conn)
+        try:
+            _stage(
+                conn,
+                table=spec.staging,
+                ddl=spec.ddl,
+                columns=spec.columns,
+                required=spec.required,
+                path=path,
+                report=report,
+                progress=progress,
+                total=total_lines,
+            )
+            counts = _scalar(conn, spec.check_sql, check_params)
+            report.to_create, report.present = counts["create"], counts["present"]
+            report.problems.extend(_problems_from_sql(conn, spec.checked))
+            static_bad = bool(report.problems)
+            if report.to_create and (partial or dry_run or not static_bad):
+                conn.commit()  # the session's temp tables (no domain rows) outlive what follows
+                total = report.to_create
+                try:
+                    created, refused = _apply(
+                        conn,
+                        spec,
+                        total=total,
+                        actor=actor,
+                        source=source,
+                        collect=partial or dry_run,
+                        progress=progress,
+                    )
+                except psycopg.Error as exc:
+                    conn.rollback()  # all or nothing: one refusal, and nothing is recorded
+                    if _domain(exc) is None:
+                        raise
+                    _, refused = _apply(
+                        conn, spec, total=total, actor=actor, source=source, collect=True, progress=None
+                    )
+                    created = 0
+                report.problems.extend(refused)
+                report.to_create -= len({p.line for p in refused})
+                if dry_run or (refused and not partial):
+                    conn.rollback()
+                else:
+                    conn.commit()
+                    report.created = created
+                    report.written = created > 0
+            else:
+                conn.rollback()
+        except psycopg.Error as exc:
+            conn.rollback()
+            domain = _domain(exc)
+            if domain is not None:
+                raise domain from None
+            raise
+        finally:
+            conn.execute(f"DROP TABLE IF EXISTS pg_temp.{spec.checked}, pg_temp.{spec.staging}")
+            conn.commit()
+    report.problems.sort(key=lambda p: p.line)
+    report.bad_rows = len({p.line for p in report.problems})
+    report.seconds = time.perf_counter() - started
+    return report
