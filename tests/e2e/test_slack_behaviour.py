@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot import ids
+from dragonfly import rpc
 from tests.e2e.conftest import OFFICER, VIEWER, Bot, firm_today
 from tests.e2e.slack_signing import block_action, view_submission
 
@@ -63,7 +64,16 @@ def test_typed_text_is_escaped_everywhere_it_is_shown(bot: Bot, case_ref: str) -
 def test_a_long_reason_is_cut_with_an_ellipsis_and_readable_in_full(bot: Bot, case_ref: str) -> None:
     reason = " ".join(f"word{i}" for i in range(700))  # about 4,200 characters
     assert len(reason) > 4000
-    bot.slack.command(f"block {case_ref} court {reason} eta:{eta()}", user=OFFICER)
+    # longer than a slash command or a form field takes, so recorded as an import or the CLI would
+    with rpc.transaction(bot.services.engine) as conn:
+        rpc.log_enforcement_blocker(
+            conn,
+            case_ref=case_ref,
+            kind="court",
+            reason=reason,
+            eta=firm_today() + timedelta(days=10),
+            actor="cli:test",
+        )
     card = bot.slack.command(f"case {case_ref}", user=OFFICER).json()["blocks"]
     blockers = next(b["text"]["text"] for b in card if b.get("text", {}).get("text", "").startswith("*Blockers*"))
     assert "…" in blockers and len(blockers) < 3000
