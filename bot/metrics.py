@@ -34,7 +34,8 @@ def _label(value: Any) -> str:
 
 
 def classify(path: str, content_type: str, body: bytes, commands: Collection[str]) -> tuple[str, str]:
-    """(surface, sub-command) of one request."""
+    """(surface, sub-command) of one request. It only labels: it runs before the signature check,
+    so any body (junk, a JSON list, `payload=null`) must come out as a label, never an error."""
     if path == "/healthz":
         return "healthz", "-"
     if path != "/slack/events":
@@ -42,6 +43,8 @@ def classify(path: str, content_type: str, body: bytes, commands: Collection[str
     try:
         if content_type.startswith("application/json"):
             data = json.loads(body or b"{}")
+            if not isinstance(data, dict):
+                return "other", "unreadable"
             if data.get("type") == "event_callback":
                 event = data.get("event") or {}
                 kind = _label(event.get("type"))
@@ -53,14 +56,18 @@ def classify(path: str, content_type: str, body: bytes, commands: Collection[str
             word = words[0].lower() if words else "help"
             return "command", word if word in commands else "other"
         payload = json.loads((form.get("payload") or ["{}"])[0])
-    except (ValueError, AttributeError, UnicodeError):
+    except (ValueError, AttributeError, UnicodeError, KeyError, TypeError):
+        return "other", "unreadable"
+    if not isinstance(payload, dict):
         return "other", "unreadable"
     kind = payload.get("type")
     if kind == "block_actions":
-        actions = payload.get("actions") or [{}]
-        return "action", _label(actions[0].get("action_id"))
+        actions = payload.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+        return "action", _label(first.get("action_id"))
     if kind in ("view_submission", "view_closed"):
-        return "view", _label((payload.get("view") or {}).get("callback_id"))
+        view = payload.get("view")
+        return "view", _label(view.get("callback_id") if isinstance(view, dict) else None)
     if kind == "block_suggestion":
         return "options", _label(payload.get("action_id"))
     return "other", _label(kind)

@@ -120,20 +120,9 @@ def search_cases(*, conn: Connection, query: str, limit: int = 100) -> list[dict
     digits = (
         "".join(ch for ch in q if ch.isdigit()) if q.upper().startswith("DF") or q.isdigit() else ""
     )
+    # Candidates come from indexes, only the lines shown are joined (sql/0075_case_search.sql).
     rows = conn.execute(
-        text("""
-        SELECT case_ref, plaintiff_name, debtor_name, tier, stage,
-               CASE WHEN :digits <> '' AND case_number::text = :digits THEN 0
-                    WHEN :digits <> '' AND case_number::text LIKE :digits || '%' THEN 1
-                    WHEN debtor_name ILIKE :q || '%' OR plaintiff_name ILIKE :q || '%' THEN 2
-                    ELSE 3 END AS rank
-          FROM v_enforcement_cases
-         WHERE status = 'open'
-           AND (:q = ''
-                OR (:digits <> '' AND case_number::text LIKE :digits || '%')
-                OR debtor_name ILIKE '%' || :q || '%' OR plaintiff_name ILIKE '%' || :q || '%')
-         ORDER BY rank, tier DESC, case_number
-         LIMIT :limit"""),
+        text("SELECT * FROM search_open_cases(:q, :digits, :limit)"),
         {"q": q, "digits": digits, "limit": min(limit, 100)},
     )
     return [dict(r._mapping) for r in rows]
@@ -149,24 +138,33 @@ def home(*, conn: Connection, user: str) -> dict[str, Any]:
         "overview": rows(
             "SELECT tier, cases, balance, sla_breaches FROM v_enforcement_overview ORDER BY tier DESC"
         ),
+        # The owner's queue and the stuck Tier 3 cases read the first rows of an index (issue
+        # 12): the case rows are computed only for the lines shown.
         "past_due": rows(
-            "SELECT case_ref, debtor_name, tier, stage, next_action_at, next_action_what FROM v_enforcement_cases"
-            " WHERE owner_slack_id = :u AND status = 'open' AND (next_action_at IS NULL OR next_action_at < now())"
-            " ORDER BY next_action_at NULLS FIRST, tier DESC LIMIT 15",
+            "SELECT v.case_ref, v.debtor_name, v.tier, v.stage, v.next_action_at, v.next_action_what"
+            " FROM v_enforcement_cases v WHERE v.case_id IN ("
+            "   SELECT q.case_id FROM v_owner_queue q WHERE q.owner_slack_id = :u"
+            "      AND (q.next_action_at IS NULL OR q.next_action_at < now())"
+            "    ORDER BY q.next_action_at NULLS FIRST, q.tier DESC, q.case_number LIMIT 15)"
+            " ORDER BY v.next_action_at NULLS FIRST, v.tier DESC, v.case_number",
             u=user,
         ),
         "stale_t3": rows(
-            "SELECT case_ref, debtor_name, stage, dwell_days, owner_slack_id FROM v_enforcement_cases"
-            " WHERE status = 'open' AND tier = 3 AND stage <> 'recovery' AND dwell_days > 7"
-            " ORDER BY dwell_days DESC LIMIT 15"
+            "SELECT v.case_ref, v.debtor_name, v.stage, v.dwell_days, v.owner_slack_id FROM v_enforcement_cases v"
+            " WHERE v.case_id IN (SELECT s.case_id FROM v_stuck_tier3 s"
+            "   WHERE s.stage_entered_at < df_now() - interval '7 days' ORDER BY s.stage_entered_at LIMIT 15)"
+            "   AND v.dwell_days > 7"
+            " ORDER BY v.dwell_days DESC"
         ),
         "blockers": rows(
             "SELECT case_ref, kind, reason, eta, owner_slack_id FROM v_open_blockers WHERE eta_passed"
             " ORDER BY eta LIMIT 15"
         ),
         "recent": rows(
-            "SELECT case_ref, occurred_at, kind, actor, summary FROM v_enforcement_recent"
-            " ORDER BY occurred_at DESC LIMIT 10"
+            # v_enforcement_timeline, not v_enforcement_recent: a view's own ORDER BY keeps the
+            # planner from reading the top of the (occurred_at, id) index for the LIMIT.
+            "SELECT case_ref, occurred_at, kind, actor, summary FROM v_enforcement_timeline"
+            " ORDER BY occurred_at DESC, event_id DESC LIMIT 10"
         ),
     }
 

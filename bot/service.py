@@ -5,16 +5,13 @@ go through the durable outbox, "waiting for the document" messages and ingestion
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from datetime import tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
 from bot import reads
 from bot.blocks.cards import waiting_for_document
-from bot.blocks.home import ops_console
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import InvalidInput
@@ -78,24 +75,11 @@ def tell(
         rpc.enqueue_outbox(conn, method="chat.postMessage", payload={"channel": user, "text": text})
 
 
-HOME_REFRESH_SECONDS = 60
-
-
-def refresh_home(conn: Connection, *, user: str, seen: dict[str, int], tz: tzinfo) -> None:
-    """Queue a fresh Ops Console for the user after their own action, at most once a minute per
-    person (building it reads every open case; Slack also sends app_home_opened whenever the tab
-    is opened, which publishes a fresh one). The window is claimed in the database so several
-    processes queue it once; `seen` (user -> window, per process) skips the round trip."""
-    window = int(time.time() // HOME_REFRESH_SECONDS)
-    if seen.get(user) == window:
-        return
-    if len(seen) > 10_000:
-        seen.clear()
-    seen[user] = window
-    if not rpc.claim_request(conn, key=f"home:{user}:{window}"):
-        return
-    view = ops_console(reads.home(conn=conn, user=user), tz=tz)
-    rpc.enqueue_outbox(conn, method="views.publish", payload={"user_id": user, "view": view})
+def refresh_home(conn: Connection, *, user: str) -> None:
+    """Queue a fresh Ops Console for the user after their own action. Nothing is built here:
+    the outbox worker builds the view when it sends (scheduler/home.py), and a queued publish the
+    worker has not taken yet is joined, so many actions in a row publish once."""
+    rpc.enqueue_home_publish(conn, user=user)
 
 
 def check_file(file: dict[str, Any]) -> None:

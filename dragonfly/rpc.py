@@ -583,6 +583,12 @@ def enqueue_outbox(
     )
 
 
+def enqueue_home_publish(conn: Connection, *, user: str) -> int:
+    """Queue "publish the App Home for `user`" (the worker builds it when it sends); a row not yet
+    taken by a worker is joined, not repeated, so opens and actions coalesce per user."""
+    return int(call(conn, "enqueue_home_publish", user=user))
+
+
 def claim_request(conn: Connection, *, key: str) -> bool:
     """True the first time a Slack request key is seen in a committed transaction."""
     return bool(call(conn, "claim_request", key=key))

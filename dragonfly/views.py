@@ -193,6 +193,8 @@ class GarnishmentPolicy(SQLModel, table=True):
     effective_from: date = Field(primary_key=True)
     max_gross_share: Decimal
     why: str
+
+
 class CaseLaw(SQLModel, table=True):
     """What the card shows of the law on a case (sql/0060_law_schema.sql, docs/domain.md)."""
 
@@ -211,3 +213,16 @@ class CaseLaw(SQLModel, table=True):
     restraints: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
     liens: list[dict[str, Any]] = Field(sa_column=Column(JSONB))
     poundage_owed: Decimal
+
+
+class OwnerQueue(SQLModel, table=True):
+    """An owner's open cases in queue order, read by an index (`mine`, the Ops Console)."""
+
+    __tablename__ = "v_owner_queue"
+
+    case_id: int = Field(primary_key=True)
+    case_ref: str
+    owner_slack_id: str | None
+    next_action_at: datetime | None
+    tier: int
+    case_number: int

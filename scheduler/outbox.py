@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
+from scheduler import home
 from scheduler.resend_check import posted_before, with_key
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,8 @@ HANDLERS: dict[str, Callable[[WebClient, dict[str, Any]], str | None]] = {
     "chat.postMessage": _post_message,
     "chat.postEphemeral": _post_ephemeral,
     "views.publish": _publish_view,
+    # "publish home for U": the payload gets its view from scheduler/home.py when it is sent
+    "home.publish": _publish_view,
     "files_upload_v2": _upload_file,
 }
 
@@ -265,7 +268,8 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                 # A row claimed again may have been posted by a worker that died mid-send.
                 ts = posted_before(client, conn, row, token)
                 if ts is None:
-                    ts = send(client, row["method"], with_key(row))
+                    method, payload = home.prepare(services, row["method"], row["payload"])
+                    ts = send(client, method, with_key({**row, "method": method, "payload": payload}))
                 outcome = Outcome("sent", ts=ts)
             except Exception as exc:  # every failure is recorded on the row, none is lost
                 outcome = classify(exc, token)

@@ -23,12 +23,6 @@ FIELD_OF: dict[type, str] = {
 }
 
 
-def home_windows(context: BoltContext) -> dict[str, int]:
-    """Per-process memory of the App Home refreshes already queued (see service.refresh_home)."""
-    extras = services_of(context).extras
-    return extras.setdefault("home_refreshed", {})  # type: ignore[no-any-return]
-
-
 def act(
     *,
     ack: Any,
@@ -45,7 +39,7 @@ def act(
     def run(conn: Connection) -> str:
         text = work(conn, user)
         if home:
-            refresh_home(conn, user=user, seen=home_windows(context), tz=services_of(context).settings.tz)
+            refresh_home(conn, user=user)
         return text
 
     try:
@@ -102,7 +96,7 @@ def submit(
 
     def run(conn: Connection) -> None:
         tell(conn, user=user, channel=channel, text=work(conn, user))
-        refresh_home(conn, user=user, seen=home_windows(context), tz=services_of(context).settings.tz)
+        refresh_home(conn, user=user)
 
     try:
         once(services_of(context), f"view:{view['id']}", run)

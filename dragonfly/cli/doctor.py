@@ -8,12 +8,17 @@ from dragonfly.bootstrap import bootstrap
 from dragonfly.cli.common import console
 
 
-def doctor_command() -> None:
-    """Check migrations, the hash chain, documents, next actions and queues (example: dragonfly doctor)."""
+def doctor_command(
+    full: bool = typer.Option(
+        False, "--full", help="Re-read every event's hash and every case's read model (not only what changed)."
+    ),
+) -> None:
+    """Check migrations, the hash chain, the read model, documents, next actions and queues
+    (example: dragonfly doctor; weekly: dragonfly doctor --full)."""
     from dragonfly.doctor import run_checks
 
     s = bootstrap(migrate=False)
-    results = run_checks(s)
+    results = run_checks(s, full=full)
     for r in results:
         mark = "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
         console.print(f"{mark} {r.name}")

@@ -1,7 +1,8 @@
 """Nightly (02:00): assign tiers, expire overrides, and record workflow deadline warnings
 (levy day 60/75/85, restraining notice 30 days before lapse, subpoena answer overdue,
 garnishment without remittance 45 days after service on the employer, ...). Each warning is an
-event once (record_deadline_warning is idempotent) and appears in the next morning digest."""
+event once (record_deadline_warning is idempotent) and appears in the next morning digest. Then the
+read model's time-only changes (sql/0070_read_model.sql refresh_read_model_for_day)."""
 
 from __future__ import annotations
 
@@ -32,4 +33,6 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     expired = rpc.expire_tier_overrides(conn, now=ctx.now)
     tiers = rpc.assign_tiers(conn, as_of=ctx.today)
     warnings = record_warnings(conn, today=ctx.today)
-    return [], {"tiers": tiers, "overrides": expired, "warnings": warnings}
+    # What only time changes in the read model (interest rate windows), and the day's totals folded.
+    read_model = conn.execute(text("SELECT refresh_read_model_for_day(:d)"), {"d": ctx.today}).scalar_one()
+    return [], {"tiers": tiers, "overrides": expired, "warnings": warnings, "read_model": read_model}

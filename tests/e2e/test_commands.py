@@ -55,8 +55,8 @@ def test_stage_moves_and_records(bot: Bot, case_ref: str) -> None:
         and ev["actor"] == OFFICER
         and ev["payload"]["note"] == "first look"
     )
-    # The user's Ops Console is refreshed through the outbox.
-    assert bot.outbox("views.publish")[-1]["payload"]["user_id"] == OFFICER
+    # The user's Ops Console is refreshed through the outbox (built by the worker, issue 12).
+    assert bot.outbox("home.publish")[-1]["payload"] == {"user_id": OFFICER}
 
 
 def test_close_needs_reason_then_closes(bot: Bot, case_ref: str) -> None:

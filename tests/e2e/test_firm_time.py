@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dragonfly import rpc
+from scheduler import outbox
 from tests.e2e.conftest import OFFICER, Bot
 
 NY = ZoneInfo("America/New_York")
@@ -38,5 +39,6 @@ def test_event_and_next_action_show_the_new_york_date(bot: Bot, case_ref: str) -
     assert "next 2030-03-05" in mine and "2030-03-06" not in mine
 
     bot.slack.event({"type": "app_home_opened", "user": OFFICER, "channel": "D0H", "tab": "home"})
+    outbox.deliver_due(bot.services)  # issue 12: the outbox worker builds and publishes the home
     home = str(bot.fake.calls_to("views.publish")[-1].params["view"]["blocks"])
     assert f"2025-03-05 *{case_ref}*" in home and "2025-03-06" not in home

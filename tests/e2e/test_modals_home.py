@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import ids
+from scheduler import outbox
 from tests.e2e.conftest import ADMIN, OFFICER, VIEWER, Bot, firm_today
 from tests.e2e.slack_signing import block_action, view_submission
 
@@ -196,6 +197,8 @@ def test_app_home_published(bot: Bot, case_ref: str) -> None:
         {"type": "app_home_opened", "user": OFFICER, "channel": "D0HOME", "tab": "home"}
     )
     assert r.status_code == 200
+    # Issue 12: the request only queues "publish home for U"; the outbox worker builds and sends it.
+    outbox.deliver_due(bot.services)
     call = bot.fake.calls_to("views.publish")[-1]
     assert (
         call.params["user_id"] == OFFICER
@@ -211,4 +214,5 @@ def test_app_home_published(bot: Bot, case_ref: str) -> None:
         and "Blocked (court)" in text
     )
     r = bot.slack.interact(block_action(user=OFFICER, action_id=ids.A_REFRESH_HOME, value="home"))
+    outbox.deliver_due(bot.services)
     assert r.status_code == 200 and len(bot.fake.calls_to("views.publish")) == 2

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.metrics import classify
 
 FORM = "application/x-www-form-urlencoded"
@@ -37,3 +40,19 @@ def test_interactions_events_and_other_paths() -> None:
     assert classify("/slack/events", FORM, form(payload="{not json"), COMMANDS) == ("other", "unreadable")
     assert classify("/healthz", "", b"", COMMANDS) == ("healthz", "-")
     assert classify("/wp-admin", "", b"", COMMANDS) == ("other", "-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.builds(lambda v: b"payload=" + v.encode(), st.sampled_from(["null", "%5B1%2C2%5D", "1", '"x"', "{}"])),
+        st.builds(lambda v: v.encode(), st.sampled_from(["null", "[1,2]", '{"type": "event_callback", "event": 3}'])),
+    ),
+    json_type=st.booleans(),
+)
+def test_any_body_gets_a_label_never_an_error(body: bytes, json_type: bool) -> None:
+    """The labeller runs before the signature check: junk is labelled, never raised on."""
+    content_type = "application/json" if json_type else "application/x-www-form-urlencoded"
+    surface, command = classify("/slack/events", content_type, body, {"help"})
+    assert isinstance(surface, str) and isinstance(command, str)

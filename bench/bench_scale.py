@@ -1,0 +1,324 @@
+"""Benchmark: the surfaces at a big book (issue 12), each beside a floor measured in the same run.
+
+    .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 200]
+
+Builds (or with --reuse keeps) database df_bench_scale: `--cases` cases with ~20 events each, set-based
+(bench/scale_seed.py), and a valid hash chain. Then, with the bot served over real HTTP on loopback
+(signed requests, the Web API pointed at the fake Slack), prints p50/p99 for: the case card, `mine`
+for an owner with 5,000+ cases (at 1M), the App Home ack and the time until views.publish reaches the
+fake Slack, the case picker search, a note and a stage move; and the durations of the digest selection,
+the weekly summary, the nightly job and doctor (incremental, after a first run that checkpoints).
+
+Floors: a read's floor is the same rows read by one indexed lookup of precomputed rows; an HTTP
+request's floor is a signed request the bot answers without touching the book (`/enforce help`); the
+publish floor is views.publish of a ready view straight to the fake Slack. Targets (issue 12): every
+interactive p99 < 100 ms and within 3x its floor; home published < 2 s; digest < 1 s; weekly < 5 s;
+nightly < 60 s; doctor (incremental) < 30 s.
+Needs PostgreSQL: DRAGONFLY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import psycopg  # noqa: E402
+import scale_seed  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from dragonfly import db  # noqa: E402
+
+SECRET = "bench-scale-secret"
+DB_NAME = "df_bench_scale"
+
+
+def timed(fn: Callable[[], Any], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def pct(xs: list[float]) -> tuple[float, float]:
+    xs = sorted(xs)
+    return statistics.median(xs), xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+
+
+ROWS: list[tuple[str, float, float, float, float, str]] = []
+
+
+def report(name: str, project: list[float], floor: list[float], target_ms: float = 100.0) -> None:
+    p50, p99 = pct(project)
+    f50, f99 = pct(floor)
+    ok = p99 < target_ms and p99 <= 3 * max(f99, 1.0)
+    ROWS.append((name, p50, p99, f50, f99, "OK" if ok else "MISSED"))
+    print(
+        f"  {name:28} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms | floor p50 {f50:6.1f} p99 {f99:6.1f}"
+        f" | ratio p99 {p99 / max(f99, 0.001):6.2f}x -> {'OK' if ok else 'MISSED'}",
+        flush=True,
+    )
+
+
+def duration(name: str, fn: Callable[[], Any], floor: Callable[[], Any] | None, target_s: float) -> float:
+    t0 = time.perf_counter()
+    fn()
+    took = time.perf_counter() - t0
+    f = None
+    if floor is not None:
+        t1 = time.perf_counter()
+        floor()
+        f = time.perf_counter() - t1
+    ratio = f"ratio {took / f:7.1f}x (floor {f * 1000:.0f} ms)" if f else "no floor"
+    print(f"  {name:28} {took:8.2f} s  (< {target_s} s: {'OK' if took < target_s else 'MISSED'})  {ratio}", flush=True)
+    return took
+
+
+def ensure_book(admin: str, cases: int, reuse: bool) -> str:
+    url = db.with_database(admin, DB_NAME)
+    if reuse:
+        try:
+            with psycopg.connect(url) as conn:
+                have = conn.execute("SELECT count(*) FROM enforcement_cases").fetchone()[0]  # type: ignore[index]
+            db.upgrade(url)
+            print(f"reusing {DB_NAME}: {have} cases", flush=True)
+            return url
+        except psycopg.OperationalError:
+            pass
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {DB_NAME}")  # type: ignore[arg-type]
+    db.upgrade(url)
+    took = scale_seed.build(url, cases, chunk=25_000, log=lambda m: print(m, flush=True))
+    print(f"built {cases} cases, ~{cases * scale_seed.EVENTS_PER_CASE} events in {took:.0f} s", flush=True)
+    return url
+
+
+def main() -> None:  # noqa: C901 (one run, in order)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cases", type=int, default=1_000_000)
+    p.add_argument("--reuse", action="store_true", help="keep an existing df_bench_scale book")
+    p.add_argument("--samples", type=int, default=200)
+    a = p.parse_args()
+    admin = db.plain_url(
+        os.environ.get("DRAGONFLY_BENCH_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    url = ensure_book(admin, a.cases, a.reuse)
+
+    from sqlmodel import Session
+
+    from bot import reads
+    from bot.blocks.home import no_access
+    from dragonfly import doctor, queries, rpc
+    from dragonfly.bootstrap import Services
+    from dragonfly.settings import Settings
+    from scheduler import outbox
+    from tests.e2e.conftest import _serve
+    from tests.e2e.slack_signing import SlackSender
+    from tests.fake_slack import BOT_TOKEN, FakeSlack
+
+    fake = FakeSlack().start()
+    settings = Settings(
+        database_url=url, slack_api_url=fake.api_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET
+    )
+    services = Services(settings=settings, database_url=url, engine=db.make_engine(url))
+    engine = services.engine
+    with engine.connect() as conn:
+        n_cases = conn.execute(text("SELECT count(*) FROM enforcement_cases")).scalar_one()
+        n_events = conn.execute(
+            text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'enforcement_events'")
+        ).scalar_one()
+        owner, owned = conn.execute(
+            text(
+                "SELECT owner_slack_id, count(*) FROM enforcement_cases WHERE status = 'open'"
+                " GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+            )
+        ).one()
+        open_numbers = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT case_number FROM enforcement_cases WHERE status = 'open' AND owner_slack_id = :u"
+                    " AND stage IN ('discovery', 'execution') ORDER BY random() LIMIT :n"
+                ),
+                {"u": owner, "n": a.samples * 2},
+            )
+        ]
+    with rpc.transaction(engine) as conn:
+        rpc.grant_role(conn, slack_user_id=owner, role="officer", actor="cli:bench")
+    print(f"book: {n_cases} cases, ~{n_events} events; owner {owner} has {owned} open cases", flush=True)
+    base, server = _serve(services)
+    sender = SlackSender(base, SECRET)
+    n = a.samples
+    print("interactive surfaces:", flush=True)
+
+    def card() -> None:
+        with engine.connect() as conn:
+            assert reads.card(conn=conn, case_ref=f"DF-{open_numbers[int(time.perf_counter_ns()) % len(open_numbers)]}")
+
+    def card_floor() -> None:
+        with engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT * FROM enforcement_cases c JOIN case_read_model m ON m.case_id = c.id"
+                    " WHERE c.case_number = :n"
+                ),
+                {"n": open_numbers[0]},
+            ).one()
+
+    report("case card", timed(card, n), timed(card_floor, n))
+
+    def mine() -> None:
+        with Session(engine) as session:
+            assert len(queries.my_cases(session=session, owner=owner)) == 50
+
+    def mine_floor() -> None:
+        with engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT * FROM case_read_model m JOIN enforcement_cases c ON c.id = m.case_id"
+                    " WHERE c.owner_slack_id = :u AND c.status = 'open' ORDER BY c.next_action_at NULLS FIRST,"
+                    " c.tier DESC, c.case_number LIMIT 50"
+                ),
+                {"u": owner},
+            ).all()
+
+    report(f"mine ({owned} cases)", timed(mine, n), timed(mine_floor, n))
+
+    queries_ = [f"DF-{open_numbers[1]}", str(open_numbers[2]), f"Scale Debtor {open_numbers[3] - 1000}", ""]
+
+    def search() -> None:
+        with engine.connect() as conn:
+            reads.search_cases(conn=conn, query=queries_[int(time.perf_counter_ns()) % len(queries_)])
+
+    def search_floor() -> None:
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT case_number FROM enforcement_cases WHERE case_number = :n"), {"n": open_numbers[1]}
+            ).all()
+
+    report("case picker search", timed(search, max(20, n // 4)), timed(search_floor, n))
+
+    def http_floor() -> None:
+        assert sender.command("help", user=owner).status_code == 200
+
+    floor_http = timed(http_floor, n)
+    seq = iter(range(10**9))
+
+    def home_ack() -> None:
+        r = sender.event(
+            {
+                "type": "app_home_opened",
+                "user": owner,
+                "channel": "D0HOME",
+                "tab": "home",
+                "event_ts": f"{next(seq)}.000001",
+            }
+        )
+        assert r.status_code == 200
+
+    acks, publishes = [], []
+    for _ in range(max(10, n // 10)):
+        before = len(fake.calls_to("views.publish"))
+        t0 = time.perf_counter()
+        home_ack()
+        acks.append((time.perf_counter() - t0) * 1000)
+        while len(fake.calls_to("views.publish")) == before:  # the scheduler's outbox worker, polling
+            outbox.deliver_due(services)
+        publishes.append((time.perf_counter() - t0) * 1000)
+    report("App Home ack", acks, floor_http)
+    client = outbox.client_for(services)
+    ready = no_access(owner)
+    report("App Home published", publishes, timed(lambda: client.views_publish(user_id=owner, view=ready), 20), 2000)
+
+    notes = timed(
+        lambda: sender.command(f"note DF-{open_numbers[next(seq) % len(open_numbers)]} called", user=owner), n
+    )
+    report("note (slash command)", notes, floor_http)
+    with engine.connect() as conn:
+        stages = dict(
+            conn.execute(
+                text("SELECT case_number, stage::text FROM enforcement_cases WHERE case_number = ANY(:n)"),
+                {"n": open_numbers},
+            ).all()
+        )
+    moves = []
+    for i in range(n):
+        num = open_numbers[i % len(open_numbers)]
+        to = "execution" if stages[num] == "discovery" else "discovery"
+        stages[num] = to
+        t0 = time.perf_counter()
+        r = sender.command(f"stage DF-{num} {to}", user=owner)
+        moves.append((time.perf_counter() - t0) * 1000)
+        assert "->" in r.text, r.text
+    report("stage move (slash command)", moves, floor_http)
+    outbox.deliver_due(services, limit=500)
+    server.shutdown()
+
+    print("jobs:", flush=True)
+    today = date.today()
+    monday = today - timedelta(days=today.weekday() + 7)
+
+    def q(sql: str, **params: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            with engine.begin() as conn:
+                return conn.execute(text(sql), params).all()
+
+        return run
+
+    duration(
+        "digest selection",
+        q("SELECT count(*) FROM digest_items(now())"),
+        q("SELECT count(*) FROM enforcement_cases WHERE status = 'open' AND next_action_at < now()"),
+        1,
+    )
+    duration(
+        "weekly summary",
+        q("SELECT weekly_summary(now(), :m)", m=monday),
+        q("SELECT tier, sum(cases) FROM case_totals GROUP BY tier"),
+        5,
+    )
+    duration(
+        "nightly (tiers, read model)",
+        q("SELECT expire_tier_overrides(), assign_tiers(), refresh_read_model_for_day()"),
+        q("SELECT count(*) FROM case_read_model WHERE acc_until <= current_date"),
+        60,
+    )
+
+    def run_doctor(full: bool) -> Callable[[], Any]:
+        def run() -> None:
+            for check in (doctor.check_hash_chain, doctor.check_read_model):
+                r = check(services, full=full)
+                assert r.ok, r.details[:5]
+            for check in (doctor.check_actions_have_documents, doctor.check_next_actions):
+                check(services)
+
+        return run
+
+    duration("doctor first run (checkpoints)", run_doctor(False), None, 1e9)
+    duration(
+        "doctor (incremental)",
+        run_doctor(False),
+        q("SELECT count(*) FROM enforcement_events WHERE occurred_at > now() - interval '1 hour'"),
+        30,
+    )
+    fake.stop()
+    services.close()
+    print("\nsurface                       p50 ms   p99 ms  floor p50  floor p99  ratio")
+    for name, p50, p99, f50, f99, verdict in ROWS:
+        print(f"{name:28} {p50:8.1f} {p99:8.1f} {f50:10.1f} {f99:10.1f} {p99 / max(f99, 0.001):6.2f}x {verdict}")
+
+
+if __name__ == "__main__":
+    main()
