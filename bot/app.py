@@ -6,7 +6,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import errors, middleware
-from bot.listeners import cases, documents, home, options, papers, payments, workflows
+from bot.listeners import cases, documents, home, options, papers, payments, reading, workflows
 from dragonfly import rules
 from dragonfly.bootstrap import Services
 
@@ -36,7 +36,7 @@ def build_app(services: Services, *, token_verification: bool = False, request_v
     )
     middleware.register(app, services)
     errors.register(app)
-    for module in (cases, workflows, payments, documents, home, options, papers):
+    for module in (cases, reading, workflows, payments, documents, home, options, papers):
         module.register(app)
 
     return app

@@ -46,9 +46,15 @@ A_OPEN_NOTE = "df_open_note"
 A_OPEN_NEXT = "df_open_next"
 A_OPEN_PAY = "df_open_pay"
 A_REFRESH_HOME = "df_refresh_home"
+A_SHOW_FULL = "df_show_full"  # the case card's "Show full texts" (value = case ref)
+A_MINE_PAGE = "df_mine_page"  # `/enforce mine` paging: "df_mine_page:next|previous" (value "<filter>:<page>")
+A_MINE_FILTER = "df_mine_filter"  # `/enforce mine` filters: "df_mine_filter:<filter>" (value "<filter>:1")
+VIEW_FULL = "df_view_full"
 # "Draft <paper>" buttons on "waiting for the document" messages (action id = prefix:paper)
 A_DRAFT_PAPER = "df_draft_paper"
 
-# The "Open" button on scheduler digests and stale alerts (scheduler/jobs/base.py builds it with
-# value = case ref; the string is shared with it, so it has no df_ prefix)
+# The "Open" button on scheduler digests, stale alerts and `/enforce mine` (value = case ref).
+# Each button's action id is "open_case:DF-n" so ids stay unique within a message (Block Kit);
+# the listener matches the prefix (and the bare "open_case" of messages sent before). The
+# scheduler (scheduler/jobs/base.py) builds it too, so the string has no df_ prefix.
 A_OPEN_CASE = "open_case"

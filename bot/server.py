@@ -134,13 +134,55 @@ def serve_http(
     GunicornServer(settings, bind=bind, workers=workers, threads=threads).run()
 
 
+class SlackUnreachable(RuntimeError):
+    """Socket Mode could not connect; the message is one sentence saying what to check."""
+
+
 def serve_socket_mode(settings: Settings) -> None:
+    """Connect out to Slack (apps.connections.open, then its WebSocket) and serve until stopped.
+    If Slack cannot be reached or refuses the app token, SlackUnreachable says so in a sentence
+    (the CLI prints it and exits 2) instead of a traceback."""
+    import threading
+
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_app
     from dragonfly.bootstrap import bootstrap
 
-    SocketModeHandler(build_app(bootstrap(settings)), settings.slack_app_token).start()
+    services = bootstrap(settings)
+    handler = SocketModeHandler(build_app(services), settings.slack_app_token)
+    try:
+        connect_socket_mode(handler, settings)
+    except SlackUnreachable:
+        handler.close()
+        services.close()
+        raise
+    log.warning("Socket Mode: connected to Slack")
+    threading.Event().wait()
+
+
+def connect_socket_mode(handler: Any, settings: Settings) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    api = settings.slack_api_url
+    try:
+        handler.connect()
+    except SlackApiError as e:
+        error = (e.response or {}).get("error") or "an error"
+        raise SlackUnreachable(
+            f"Slack refused SLACK_APP_TOKEN for Socket Mode ({error}): use an app-level token (xapp-...) "
+            "with the connections:write scope, from the app's Basic Information page"
+        ) from e
+    except OSError as e:  # URLError, refused, DNS, timeout
+        reason = getattr(e, "reason", e)
+        raise SlackUnreachable(
+            f"cannot reach Slack at {api} for Socket Mode ({reason}); check the network, a proxy, and SLACK_API_URL"
+        ) from e
+    if not handler.client.is_connected():
+        raise SlackUnreachable(
+            f"Slack gave a Socket Mode address ({handler.client.wss_uri}) but its WebSocket did not connect; "
+            "check that outbound WebSocket connections (wss, port 443) are allowed"
+        )
 
 
 def serve(

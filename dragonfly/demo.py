@@ -186,6 +186,25 @@ def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat()
 
 
+# How the open cases of the demo book stand, like a working firm's: most on time, some with a
+# next action just past due, a few breaching an SLA (stage_sla / v_case_sla_breaches).
+HEALTH = {"on_time": 80, "past_due": 12, "breach": 8}
+# Where in a case's history (0 = created, 1 = now) it enters each stage.
+ENTRY = {"intake": 0.0, "discovery": 0.05, "execution": 0.35, "recovery": 0.6}
+
+
+def _dwell_days(rng: random.Random, stage: str, health: str, span_days: float) -> float:
+    """Days since the case entered its current stage: within the shortest SLA of that stage
+    (Tier 3's, sql/0001_core.sql stage_sla) unless the case is to breach it."""
+    if health == "breach" and stage in ("discovery", "execution"):
+        return rng.uniform(65, 120) if stage == "discovery" else rng.uniform(95, 200)
+    if stage == "discovery":
+        return rng.uniform(0.5, 8)
+    if stage == "execution":
+        return rng.uniform(1, 25)
+    return rng.uniform(5, max(6.0, span_days * 0.4))  # recovery: no SLA while payments come
+
+
 def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[Plan, list[dict[str, Any]]]:
     """The whole book as phases of calls; also the levy documents to store (bytes made later)."""
     rng = random.Random(seed)
@@ -202,15 +221,35 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
         )
         county = rng.choice(COUNTIES)
         age_days = int(rng.triangular(40, 18 * 365, 2 * 365))
-        entered = today - timedelta(days=age_days)
         principal = Decimal(str(round(min(400000.0, rng.lognormvariate(8.8, 1.1)), 2))).quantize(Decimal("0.01"))
         principal = max(principal, Decimal("350.00"))
         owner = rng.choice(OWNERS)
-        span = timedelta(days=rng.uniform(2, min(540, age_days)))
-        t0 = now - span
+        target = rng.choices(["intake", "discovery", "execution", "recovery", "closed"], [4, 30, 32, 16, 18])[0]
+        health = rng.choices(list(HEALTH), list(HEALTH.values()))[0] if target != "closed" else "on_time"
+        span_days = rng.uniform(2, min(540, age_days))
+        end = now - timedelta(hours=1)  # the last step of a case's history
+        if target == "intake":
+            span_days = rng.uniform(0.1, 0.8) if health != "breach" else rng.uniform(3, 20)
+            entry_frac, dwell = 0.0, span_days
+        elif target == "closed":
+            entry_frac, dwell = 1.0, 0.0
+        else:
+            entry_frac = ENTRY[target]
+            dwell = _dwell_days(rng, target, health, span_days)
+            span_days = max(span_days, dwell / (1 - entry_frac) + rng.uniform(5, 60))
+        age_days = max(age_days, int(span_days) + 30)
+        entered = today - timedelta(days=age_days)
+        t0 = now - timedelta(days=span_days)
+        entry = now - timedelta(days=dwell) if target != "closed" else end
 
-        def at(frac: float, _t0: datetime = t0, _span: timedelta = span) -> str:
-            return _iso(_t0 + _span * frac)
+        # Steps before the current stage's entry are spread over [t0, entry], the rest over
+        # [entry, end], so the time in the current stage is the one chosen above.
+        def at(
+            frac: float, _t0: datetime = t0, _entry: datetime = entry, _f: float = entry_frac, _end: datetime = end
+        ) -> str:
+            if frac <= _f:
+                return _iso(_t0 + (_entry - _t0) * (frac / _f if _f else 0.0))
+            return _iso(_entry + (_end - _entry) * ((frac - _f) / (1 - _f)))
 
         court = (
             "Civil Court of the City of New York"
@@ -236,14 +275,15 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
                 source="demo",
             ),
         )
-        target = rng.choices(["intake", "discovery", "execution", "recovery", "closed"], [4, 30, 32, 16, 18])[0]
         actor = owner or "U0ALICE01"
         if target == "intake":
+            _tail(plan, rng, ref, actor, now, at, health)
             continue
         plan.add("discovery", dict(at=at(0.05), case_ref=ref, stage="discovery", actor=actor, note="judgment verified"))
         if rng.random() < 0.6:
             kind = rng.choice(["employer", "bank_account", "real_property", "vehicle", "exempt_income"])
-            verified = (t0 + span * 0.15 - timedelta(days=1)).date() - timedelta(days=rng.randint(0, 200))
+            found = datetime.fromisoformat(at(0.15))
+            verified = found.date() - timedelta(days=1 + rng.randint(0, 200))
             plan.add(
                 "asset",
                 dict(
@@ -256,16 +296,21 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
                     county=county if kind == "real_property" else None,
                 ),
             )
-        if rng.random() < 0.35:
+        # An asset search is due 5-10 days after it is asked for; only cases still in discovery
+        # have one open (a firm that moved on to execution finished its search).
+        if target == "discovery" and rng.random() < 0.35:
             plan.add("search", dict(at=at(0.2), case_ref=ref, kind="asset_search", actor=actor))
         if target == "discovery":
-            _tail(plan, rng, ref, actor, now, at)
+            _tail(plan, rng, ref, actor, now, at, health)
             continue
         plan.add("execution", dict(at=at(0.35), case_ref=ref, stage="execution", actor=actor))
-        if rng.random() < 0.5:
+        # A levy's execution is returnable 60 days after issue (CPLR 5230(c)); an open levy is
+        # started only where that date is still ahead, unless the case is one that breaches.
+        levy_at = datetime.fromisoformat(at(0.4))
+        if rng.random() < 0.5 and (target != "closed") and (health == "breach" or now - levy_at < timedelta(days=55)):
             levies.append(dict(at=at(0.4), case_ref=ref, actor=actor, seq=i))
         if target == "execution":
-            _tail(plan, rng, ref, actor, now, at)
+            _tail(plan, rng, ref, actor, now, at, health)
             continue
         for k, frac in enumerate((0.55, 0.7, 0.85)[: rng.randint(1, 3)]):
             amount = (principal * Decimal(rng.uniform(0.02, 0.12))).quantize(Decimal("0.01"))
@@ -278,13 +323,13 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
                     kind=rng.choice(["direct", "plan_installment", "garnishment_remittance"]),
                     idempotency_key=f"demo-{ref}-{k}",
                     actor=actor,
-                    received_on=(t0 + span * frac - timedelta(days=1)).date().isoformat(),
+                    received_on=(datetime.fromisoformat(at(frac)) - timedelta(days=1)).date().isoformat(),
                 ),
             )
             if k == 0:
                 plan.add("recovery", dict(at=at(0.6), case_ref=ref, stage="recovery", actor=actor))
         if target == "recovery":
-            _tail(plan, rng, ref, actor, now, at)
+            _tail(plan, rng, ref, actor, now, at, health)
             continue
         plan.add(
             "closed",
@@ -300,18 +345,33 @@ def build_plan(n: int, *, seed: int, now: datetime, start_number: int) -> tuple[
     return plan, levies
 
 
-def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, at: Callable[[float], str]) -> None:
-    """Open cases: a note, a next action (some past due), sometimes a blocker or an override."""
+def _tail(
+    plan: Plan,
+    rng: random.Random,
+    ref: str,
+    actor: str,
+    now: datetime,
+    at: Callable[[float], str],
+    health: str = "on_time",
+) -> None:
+    """Open cases: a note, a next action (ahead; just past due; or days overdue for a breaching
+    case), sometimes a blocker (its ETA ahead) or an override."""
     if rng.random() < 0.3:
         plan.add("note", dict(at=at(0.9), case_ref=ref, text="called the debtor; left a message", actor=actor))
     # After every other step of the case (those run up to 0.95 of its span), so the log stays in order.
     clock = datetime.fromisoformat(at(0.97))
-    # `at` is the clock of the call; `at_` is the next-action time (often already past due).
+    if health == "past_due":  # due between the call and now: past due by hours, not yet an SLA breach
+        when = clock + (now - clock) * rng.uniform(0.3, 0.9)
+    elif health == "breach" and now - clock > timedelta(days=3):
+        when = clock + (now - clock) * rng.uniform(0.1, 0.5)  # days overdue
+    else:
+        when = now + timedelta(days=rng.uniform(1, 30))
+    # `at` is the clock of the call; `at_` is the next-action time.
     plan.add(
         "next",
         dict(
             at=_iso(clock),
-            at_=_iso(clock + timedelta(days=rng.uniform(1, 45))),
+            at_=_iso(when),
             case_ref=ref,
             actor=actor,
             what=rng.choice(
@@ -324,8 +384,12 @@ def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, a
             ),
         ),
     )
-    if rng.random() < 0.12:
+    # A blocker moves the next action to its ETA, so a just-past-due case has none.
+    if health != "past_due" and rng.random() < 0.12:
         bclock = datetime.fromisoformat(at(0.98))
+        eta = now.date() + timedelta(days=rng.randint(1, 30))
+        if health == "breach" and now - bclock > timedelta(days=3):
+            eta = bclock.date() + timedelta(days=1)  # its ETA has passed
         plan.add(
             "blocker",
             dict(
@@ -334,7 +398,7 @@ def _tail(plan: Plan, rng: random.Random, ref: str, actor: str, now: datetime, a
                 actor=actor,
                 kind=rng.choice(["court", "marshal_or_sheriff", "bank", "employer"]),
                 reason=rng.choice(["waiting on the clerk", "marshal backlog", "bank has not answered"]),
-                eta=(bclock.date() + timedelta(days=rng.randint(1, 30))).isoformat(),
+                eta=eta.isoformat(),
             ),
         )
     if rng.random() < 0.03:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from dragonfly.views import (
     ActionView,
@@ -86,26 +86,56 @@ def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
         session.exec(select(PaymentView).where(PaymentView.case_ref == case_ref).order_by(col(PaymentView.payment_id)))
     )
 
-def my_cases(*, session: Session, owner: str, limit: int = 50) -> list[CaseView]:
-    """A person's open cases, past due first, then by next action. The first `limit` ids come
-    from an index on (owner, next action, tier) of the open cases; only those rows are computed."""
+
+def _queue(stmt, *, owner: str, filter_: str):  # type: ignore[no-untyped-def]
+    """An owner's open cases from the queue index (v_owner_queue), past-due ones only if asked."""
+    stmt = stmt.where(OwnerQueue.owner_slack_id == owner)
+    if filter_ == "past-due":
+        stmt = stmt.where(col(OwnerQueue.next_action_at) < func.now())
+    return stmt
+
+
+def my_cases(*, session: Session, owner: str, limit: int = 50, offset: int = 0, filter_: str = "all") -> list[CaseView]:
+    """A person's open cases, past due first, then by next action (`filter_`: all, past-due,
+    breached). For all and past-due, the page's ids come from an index on (owner, next action,
+    tier) of the open cases and only those rows are computed; "breached" needs the SLA rule, so it
+    reads the case view."""
+    order = (
+        col(CaseView.next_action_at).asc().nulls_first(),
+        col(CaseView.tier).desc(),
+        col(CaseView.case_number),
+    )
+    if filter_ == "breached":
+        stmt = (
+            select(CaseView)
+            .where(CaseView.owner_slack_id == owner, CaseView.status == "open", col(CaseView.sla_breached))
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(session.exec(stmt))
     first = (
-        select(OwnerQueue.case_id)
-        .where(OwnerQueue.owner_slack_id == owner)
+        _queue(select(OwnerQueue.case_id), owner=owner, filter_=filter_)
         .order_by(
             col(OwnerQueue.next_action_at).asc().nulls_first(),
             col(OwnerQueue.tier).desc(),
             col(OwnerQueue.case_number),
         )
+        .offset(offset)
         .limit(limit)
     )
-    stmt = (
-        select(CaseView)
-        .where(col(CaseView.case_id).in_(first.scalar_subquery()))
-        .order_by(
-            col(CaseView.next_action_at).asc().nulls_first(),
-            col(CaseView.tier).desc(),
-            col(CaseView.case_number),
-        )
-    )
+    stmt = select(CaseView).where(col(CaseView.case_id).in_(first.scalar_subquery())).order_by(*order)
     return list(session.exec(stmt))
+
+
+def count_my_cases(*, session: Session, owner: str, filter_: str = "all") -> int:
+    """How many cases my_cases would list without a limit."""
+    if filter_ == "breached":
+        stmt = (
+            select(func.count())
+            .select_from(CaseView)
+            .where(CaseView.owner_slack_id == owner, CaseView.status == "open", col(CaseView.sla_breached))
+        )
+    else:
+        stmt = _queue(select(func.count()).select_from(OwnerQueue), owner=owner, filter_=filter_)
+    return int(session.exec(stmt).one())

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from bot.blocks.common import esc
 from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import DomainError
@@ -361,7 +362,8 @@ def failure_reply(job: dict[str, Any], message: str, *, gave_up: bool) -> str:
         )
     else:
         advice = "Nothing was recorded. Fix what is named above and upload the document again in this thread."
-    return f"Could not record the document for {job['case_ref']}: {message}. {advice}"
+    # the reason can quote the file's name or the uploader's text: escaped like any typed text
+    return f"Could not record the document for {job['case_ref']}: {esc(message)}. {advice}"
 
 
 def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: bool = False) -> str:

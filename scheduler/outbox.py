@@ -42,6 +42,8 @@ MAX_CALLS_PER_ROW = 5
 
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
+# Slack's answers when the bot may not post in a channel.
+NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found"}
 # Slack errors worth retrying although they come with a 200.
 RETRYABLE_ERRORS = {
     "ratelimited",
@@ -132,7 +134,17 @@ def _post_message(client: WebClient, args: dict[str, Any]) -> str | None:
 
 
 def _post_ephemeral(client: WebClient, args: dict[str, Any]) -> str | None:
-    response = client.chat_postEphemeral(**args)
+    try:
+        response = client.chat_postEphemeral(**args)
+    except SlackApiError as exc:
+        if (exc.response or {}).get("error") not in NOT_IN_CHANNEL:
+            raise
+        # A reply to someone in a channel the bot is not in (a form opened there): a DM instead,
+        # saying how to get replies in the channel; the reply itself is never lost.
+        note = f"\n_(I cannot post in <#{args['channel']}>: invite @Dragonfly there, or use a DM with me.)_"
+        dm = {k: v for k, v in args.items() if k not in ("user", "channel", "thread_ts")}
+        dm.update(channel=_dm_channel(client, args["user"]), text=f"{args.get('text', '')}{note}")
+        return _post_message(client, dm)
     return response.get("message_ts")
 
 

@@ -1,6 +1,10 @@
 """A fake Slack Web API on loopback: records every call, answers like Slack, serves file
 downloads, and can be told to fail (429 with Retry-After, 500) for the next N calls of a method.
 
+Every message and view it receives is checked as Slack would (tests/slack_payloads.py: the SDK's
+Block Kit models plus the limits they do not enforce). A payload Slack would refuse is answered
+`invalid_blocks`, like Slack, and `stop()` fails the test that sent it.
+
 Point `SLACK_API_URL` at `fake.api_url` (it ends with '/api/').
 """
 
@@ -16,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dragonfly.cli.local_slack import web_api_params
+from tests.slack_payloads import problems
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -36,6 +41,8 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}  # upload id -> bytes received via files_upload_v2
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.responses: dict[str, dict[str, Any]] = {}  # method -> extra response fields
+        self.violations: list[str] = []  # payloads Slack would refuse (see slack_payloads)
+        self.app_tokens: set[str] = set()  # app-level tokens (xapp-) accepted, e.g. for Socket Mode
         # The workspace's channels by name (conversations.list); the settings' default names.
         self.channels: dict[str, str] = {"enforcement-ops": "C0OPS", "enforcement-exec": "C0EXEC"}
         # Posted messages per channel, oldest first (conversations.history / .replies read them).
@@ -55,6 +62,8 @@ class FakeSlack:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self.violations:
+            raise AssertionError("Slack would refuse these payloads:\n" + "\n".join(self.violations))
 
     @property
     def base_url(self) -> str:
@@ -142,17 +151,23 @@ class FakeSlack:
 
             def _api(self, path: str, params: dict[str, Any]) -> None:
                 method = path.removeprefix("/api/")
+                found = problems(method, params)
                 with fake._lock:
                     fake.calls.append(Call(method, params, dict(self.headers)))
+                    fake.violations.extend(found)
                     queue = fake.failures.get(method)
                     failure = queue.pop(0) if queue else None
+                if found:
+                    body = json.dumps({"ok": False, "error": "invalid_blocks", "errors": found})
+                    self._send(200, body.encode(), "application/json")
+                    return
                 if failure:
                     status, headers = failure
                     body = json.dumps({"ok": False, "error": "ratelimited" if status == 429 else "internal_error"})
                     self._send(status, body.encode(), "application/json", headers)
                     return
                 auth = self.headers.get("Authorization", "")
-                if auth != f"Bearer {fake.token}" and "token" not in params:
+                if auth not in {f"Bearer {t}" for t in (fake.token, *fake.app_tokens)} and "token" not in params:
                     self._send(200, json.dumps({"ok": False, "error": "not_authed"}).encode(), "application/json")
                     return
                 body = fake._answer(method, params)

@@ -6,11 +6,29 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bot import ids
-from bot.blocks.common import Block, button, context, day, divider, header, money, section, who
+from bot.blocks.common import (
+    SECTION_TEXT_MAX,
+    Block,
+    button,
+    clip,
+    context,
+    count,
+    day,
+    divider,
+    esc,
+    header,
+    money,
+    section,
+    who,
+)
+
+# A typed text (blocker reason, note, next action, override reason) is shown on the card up to
+# this many characters, with an ellipsis; "Show full texts" opens all of it (full_texts()).
+CARD_TEXT_MAX = 300
 
 HELP = """*/enforce* sub-commands (leave arguments out to get a form):
 - `help` - this list
-- `case DF-n` - the case card · `mine` - my open cases, past due first
+- `case DF-n` - the case card · `mine [past-due|breached] [page]` - my open cases, 20 a page, past due first
 - `stage DF-n <stage> [note]` (closing: `stage DF-n closed <reason>`) - add `clear-blockers` to clear them
 - `block DF-n <kind> <reason> eta:YYYY-MM-DD` · `unblock DF-n`
 - `override DF-n <tier> until:YYYY-MM-DD <reason>` (admins)
@@ -26,7 +44,26 @@ Steps that are legal acts need their document: upload it in the form or in the t
 
 
 def _linked(name: str, url: str | None) -> str:
-    return f"<{url}|{name}>" if url and url.startswith("http") else name
+    label = esc(name).replace("|", "¦")  # "|" would end a link's URL part early
+    return f"<{url}|{label}>" if url and url.startswith("http") else label
+
+
+class _Clipper:
+    """Cuts typed texts for the card and remembers whether anything was cut."""
+
+    def __init__(self) -> None:
+        self.cut = False
+
+    def __call__(self, text: Any, limit: int = CARD_TEXT_MAX) -> str:
+        raw = "" if text is None else str(text)
+        if len(raw) > limit:
+            self.cut = True
+        return esc(clip(raw, limit))
+
+    def section(self, text: str) -> Block:
+        if len(text) > SECTION_TEXT_MAX:
+            self.cut = True
+        return section(text)
 
 
 def help_blocks() -> list[Block]:
@@ -47,11 +84,12 @@ def case_card(
 ) -> list[Block]:
     """Everything about one case a person needs to act on it, with buttons for the next steps."""
     ref = case.case_ref
-    reasons = ", ".join(case.tier_reasons or []) or "no scoring facts yet"
+    cut = _Clipper()
+    reasons = esc(", ".join(case.tier_reasons or [])) or "no scoring facts yet"
     tier = f"*Tier {case.tier}* (score {case.tier_score}: {reasons})"
     if case.override_tier is not None:
         until = day(case.override_expires_at, tz)
-        tier += f"\nOverride to Tier {case.override_tier} until {until}: {case.override_reason}"
+        tier += f"\nOverride to Tier {case.override_tier} until {until}: {cut(case.override_reason)}"
     limit = f" of {case.stage_max_days}" if case.stage_max_days else ""
     breach = " :warning: SLA breached" if case.sla_breached else ""
     blocks: list[Block] = [
@@ -59,59 +97,96 @@ def case_card(
         section(
             f"{tier}\n*Stage:* {case.stage} for {case.dwell_days}{limit} days{breach}\n"
             f"*Owner:* {who(case.owner_slack_id)} · *Next action:* {day(case.next_action_at, tz)}"
-            f"{' - ' + case.next_action_what if case.next_action_what else ''}"
+            f"{' - ' + cut(case.next_action_what) if case.next_action_what else ''}"
         ),
         section(
             f"*Balance:* {money(case.balance)} (principal {money(case.unpaid_principal)}, "
             f"interest {money(case.accrued_interest)}, costs {money(case.unpaid_costs)}) · "
             f"*Recovered:* {money(case.recovered)}\n_Interest: {case.interest_basis}_\n"
-            f"{case.court}, {case.county} County, index {case.index_number}, entered {day(case.entered_on, tz)}"
+            f"{esc(case.court)}, {esc(case.county)} County, index {esc(case.index_number)}, "
+            f"entered {day(case.entered_on, tz)}"
         ),
     ]
     if addresses:  # debtor, garnishees, employer, officers: where papers and service go
-        lines = [f"- {a.role}: {a.name}, {a.address.replace(chr(10), ', ')}" for a in addresses]
-        blocks.append(section("*Addresses*\n" + "\n".join(lines)))
+        lines = [f"- {esc(a.role)}: {esc(a.name)}, {esc(a.address.replace(chr(10), ', '))}" for a in addresses]
+        blocks.append(cut.section("*Addresses*\n" + "\n".join(lines)))
     if law is not None:
         blocks.extend(law_blocks(law, tz))
     if blockers:
         lines = [
-            f"- {b.kind}: {b.reason} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
+            f"- {esc(b.kind)}: {cut(b.reason)} (ETA {day(b.eta, tz)}{', passed' if b.eta_passed else ''})"
             for b in blockers
         ]
-        blocks.append(section("*Blockers*\n" + "\n".join(lines)))
+        blocks.append(cut.section("*Blockers*\n" + "\n".join(lines)))
     if actions:
         lines = [
-            f"- #{a.action_id} {a.kind}: {a.state}"
+            f"- #{a.action_id} {esc(a.kind)}: {esc(a.state)}"
             + (f", next deadline {day(a.next_deadline, tz)}" if a.next_deadline else "")
             for a in actions
         ]
-        blocks.append(section("*Open workflows*\n" + "\n".join(lines)))
+        blocks.append(cut.section("*Open workflows*\n" + "\n".join(lines)))
     if documents:
         lines = [
             f"- #{d.document_id} {d.kind}: {_linked(d.original_name, (links or {}).get(d.document_id))}"
             f" (sha256 {d.sha256[:10]})"
             for d in documents[-5:]
         ]
-        blocks.append(section("*Documents*\n" + "\n".join(lines)))
+        blocks.append(cut.section("*Documents*\n" + "\n".join(lines)))
     if events:
-        lines = [f"- {day(e.occurred_at, tz)} {e.summary or e.kind} ({who(e.actor)})" for e in events]
-        blocks.append(section("*Last events*\n" + "\n".join(lines)))
+        lines = [f"- {day(e.occurred_at, tz)} {cut(e.summary or e.kind)} ({who(e.actor)})" for e in events]
+        blocks.append(cut.section("*Last events*\n" + "\n".join(lines)))
+    elements = []
     if case.status == "open":
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "df_case_actions",
-                "elements": [
-                    button("Move stage", ids.A_OPEN_STAGE, ref, "primary"),
-                    button("Log blocker", ids.A_OPEN_BLOCK, ref),
-                    button("Clear blockers", ids.A_UNBLOCK, ref),
-                    button("Add note", ids.A_OPEN_NOTE, ref),
-                    button("Next action", ids.A_OPEN_NEXT, ref),
-                    button("Record payment", ids.A_OPEN_PAY, ref),
-                ],
-            }
-        )
+        elements = [
+            button("Move stage", ids.A_OPEN_STAGE, ref, "primary"),
+            button("Log blocker", ids.A_OPEN_BLOCK, ref),
+            button("Clear blockers", ids.A_UNBLOCK, ref),
+            button("Add note", ids.A_OPEN_NOTE, ref),
+            button("Next action", ids.A_OPEN_NEXT, ref),
+            button("Record payment", ids.A_OPEN_PAY, ref),
+        ]
+    if cut.cut:
+        elements.append(button("Show full texts", ids.A_SHOW_FULL, ref))
+        blocks.append(context("Long texts are cut at an ellipsis (…): *Show full texts* has all of them."))
+    if elements:
+        blocks.append({"type": "actions", "block_id": "df_case_actions", "elements": elements})
     return blocks
+
+
+def _chunks(text: str, size: int = SECTION_TEXT_MAX) -> list[str]:
+    """`text` in pieces of at most `size` characters, cut at a line or word end where possible."""
+    pieces: list[str] = []
+    while len(text) > size:
+        at = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
+        at = at if at > size // 2 else size
+        pieces.append(text[:at])
+        text = text[at:].lstrip()
+    return pieces + ([text] if text else [])
+
+
+FULL_TEXT_BLOCKS = 100  # a modal's block limit
+
+
+def full_texts(*, case: Any, blockers: list[Any], events: list[Any], tz: tzinfo) -> list[Block]:
+    """Every typed text on the card, uncut: sections of at most 3,000 characters each."""
+    items: list[tuple[str, str]] = []
+    if case.override_reason:
+        items.append(("Override reason", str(case.override_reason)))
+    if case.next_action_what:
+        items.append((f"Next action ({day(case.next_action_at, tz)})", str(case.next_action_what)))
+    items += [(f"Blocker: {b.kind} (ETA {day(b.eta, tz)})", str(b.reason or "")) for b in blockers]
+    items += [(f"{day(e.occurred_at, tz)} {e.kind}", str(e.summary or e.kind)) for e in events]
+    blocks: list[Block] = []
+    for title, body in items:
+        pieces = _chunks(esc(body), SECTION_TEXT_MAX - 200)  # room for the label line
+        for i, piece in enumerate(pieces):
+            label = f"*{esc(clip(title, 150))}*" + (f" ({i + 1} of {len(pieces)})" if len(pieces) > 1 else "")
+            blocks.append(section(f"{label}\n{piece}"))
+    if len(blocks) > FULL_TEXT_BLOCKS:
+        blocks = blocks[: FULL_TEXT_BLOCKS - 1] + [
+            context(f"{count(len(blocks) - FULL_TEXT_BLOCKS + 1)} more parts: `dragonfly case show {case.case_ref}`.")
+        ]
+    return blocks or [section("Nothing typed on this case yet.")]
 
 
 def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
@@ -163,27 +238,54 @@ def law_blocks(law: Any, tz: tzinfo) -> list[Block]:
     return [section("*The law on this case*\n" + "\n".join(lines))] if lines else []
 
 
-def mine(cases: list[Any], *, tz: tzinfo) -> list[Block]:
+MINE_PAGE = 20  # cases per page of `/enforce mine`: one section each, well under 50 blocks
+MINE_FILTERS = {"all": "open cases", "past-due": "past-due cases", "breached": "cases with an SLA breach"}
+
+
+def mine(cases: list[Any], *, tz: tzinfo, total: int, page: int = 1, filter_: str = "all") -> list[Block]:
+    """One page of a person's open cases: one section per case with its Open button, an honest
+    count of the rest, and buttons for the previous and next pages."""
+    what = MINE_FILTERS.get(filter_, "open cases")
     if not cases:
-        return [section("You own no open cases.")]
-    lines = []
+        if total and page > 1:
+            return [section(f"Page {page} is past the end: you have {count(total)} {what}.")]
+        return [section(f"You own no {what}.")]
     now = datetime.now(UTC)
+    first = (page - 1) * MINE_PAGE + 1
+    last = first + len(cases) - 1
+    blocks: list[Block] = [
+        section(
+            f"*Your {what}: {count(total)}*, past due first; {count(first)}-{count(last)} shown"
+            " (:alarm_clock: past due, :red_circle: SLA breached)"
+        ),
+        divider(),
+    ]
     for c in cases:
         # :alarm_clock: the next action is past due; :red_circle: an SLA is breached.
         flags = (":alarm_clock: " if c.next_action_at is not None and c.next_action_at < now else "") + (
             ":red_circle: " if c.sla_breached else ""
         )
-        lines.append(
-            f"{flags}*{c.case_ref}* T{c.tier} {c.stage} - {c.debtor_name} - "
+        line = (
+            f"{flags}*{c.case_ref}* T{c.tier} {c.stage} - {esc(clip(c.debtor_name or '', 120))} - "
             f"next {day(c.next_action_at, tz)} · {money(c.balance)}"
         )
-    return [
-        section(
-            f"*Your open cases ({len(cases)})*, past due first (:alarm_clock: past due, :red_circle: SLA breached)"
-        ),
-        divider(),
-        section("\n".join(lines)),
-    ]
+        blocks.append(section(line, accessory=button("Open", f"{ids.A_OPEN_CASE}:{c.case_ref}", c.case_ref)))
+    rest = total - last
+    nav = []
+    if page > 1:
+        nav.append(button(f"Previous {MINE_PAGE}", f"{ids.A_MINE_PAGE}:previous", f"{filter_}:{page - 1}"))
+    if rest > 0:
+        typed = f"/enforce mine{'' if filter_ == 'all' else ' ' + filter_} {page + 1}"
+        blocks.append(context(f"…and {count(rest)} more: `{typed}` or *Next* for the next page."))
+        nav.append(
+            button(f"Next {min(MINE_PAGE, rest)}", f"{ids.A_MINE_PAGE}:next", f"{filter_}:{page + 1}", "primary")
+        )
+    for name in MINE_FILTERS:
+        if name != filter_:
+            label = f"Only {name}" if name != "all" else "All my cases"
+            nav.append(button(label, f"{ids.A_MINE_FILTER}:{name}", f"{name}:1"))
+    blocks.append({"type": "actions", "block_id": "df_mine_nav", "elements": nav})
+    return blocks
 
 
 def waiting_for_document(

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
 Block = dict[str, Any]
+ELLIPSIS = "…"
+# Slack's limits for one text object (Block Kit reference): section and context text 3,000
+# characters, plain_text labels of headers and buttons 150.
+SECTION_TEXT_MAX = 3000
+PLAIN_TEXT_MAX = 150
+
+
+def esc(text: Any) -> str:
+    """Text a person typed, made safe inside mrkdwn: Slack reads `<...>` as a link, a mention or
+    `<!channel>`, and `&` starts an entity, so these three are escaped (Slack's "Formatting text
+    for app surfaces": escape &, < and > as &amp; &lt; &gt;). Every builder passes user-supplied
+    strings (names, notes, reasons, what, recipients) through this, and nothing else."""
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis, so a reader sees that more exists."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def count(n: int | None) -> str:
+    """A number people read, with thousands separators (748,539)."""
+    return f"{int(n or 0):,}"
 
 
 def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:150] or " ", "emoji": True}
+    return {"type": "plain_text", "text": clip(text, PLAIN_TEXT_MAX) or " ", "emoji": True}
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text[:3000] or " "}
+    return {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX) or " "}
 
 
 def section(text: str, **extra: Any) -> Block:
@@ -74,9 +100,13 @@ def day(value: date | datetime | str | None, tz: tzinfo) -> str:
 
 
 def who(user: str | None) -> str:
+    """A Slack user id as a mention; any other actor (cli:name, system:nightly) as text."""
     if not user:
         return "nobody"
-    return f"<@{user}>" if user[:1] in ("U", "W") else user
+    return f"<@{user}>" if _USER_ID.match(user) else esc(user)
+
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 def reply(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:

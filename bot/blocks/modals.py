@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot import ids
-from bot.blocks.common import Block, option, plain
+from bot.blocks.common import Block, option, plain, section
 from dragonfly import rules
 
 
@@ -300,10 +300,34 @@ def case_modal(meta: dict[str, Any]) -> dict:
     return modal(ids.VIEW_CASE, "Open a case", [case_picker(None)], meta, submit="Show")
 
 
-def card_modal(blocks: list[Block]) -> dict:
+def card_modal(blocks: list[Block], meta: dict[str, Any] | None = None) -> dict:
+    """The case card in a modal; `meta` keeps the channel the person started in, so forms
+    opened from its buttons post their result there."""
     return {
         "type": "modal",
         "title": plain("Case"),
+        "close": plain("Close"),
+        "blocks": blocks[:100],
+        "private_metadata": json.dumps(meta or {})[:3000],
+    }
+
+
+def notice_modal(title: str, text: str) -> dict:
+    """A small modal with one message (a refused click inside a modal is answered with it)."""
+    return {
+        "type": "modal",
+        "title": plain(title[:24]),
+        "close": plain("OK"),
+        "blocks": [section(text)],
+    }
+
+
+def full_text_modal(case_ref: str, blocks: list[Block]) -> dict:
+    """A case's typed texts in full (cards.full_texts)."""
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_FULL,
+        "title": plain(f"{case_ref} texts"[:24]),
         "close": plain("Close"),
         "blocks": blocks[:100],
     }

@@ -1,8 +1,9 @@
-"""Working a case: help, case, mine, stage, block, unblock, override, assign, note, next."""
+"""Working a case: help, case, stage, block, unblock, override, assign, note, next."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -12,10 +13,11 @@ from sqlmodel import Session
 
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
+from bot.blocks.common import clip, esc
 from bot.listeners import args, subcommand
 from bot.listeners.common import act, field, meta, open_modal, submit
 from bot.middleware import reader, require, services_of
-from bot.service import Duplicate, once, tell, value
+from bot.service import Duplicate, meta_of, once, tell, value
 from dragonfly import queries, rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
@@ -77,7 +79,10 @@ def do_block(
     r = rpc.log_enforcement_blocker(
         conn, case_ref=case_ref, kind=kind, reason=reason, eta=eta, actor=user
     )
-    return f":construction: {case_ref} blocked ({kind}): {reason}. ETA {eta}; the next action is then. {_id(r)}"
+    return (
+        f":construction: {case_ref} blocked ({esc(kind)}): {esc(clip(reason, 300))}. ETA {eta}; "
+        f"the next action is then. {_id(r)}"
+    )
 
 
 def do_override(
@@ -91,7 +96,7 @@ def do_override(
         expires_at=parsing.start_of(until, tz),
         actor=user,
     )
-    return f":level_slider: {case_ref} is Tier {tier} until {until}: {reason}."
+    return f":level_slider: {case_ref} is Tier {tier} until {until}: {esc(clip(reason, 300))}."
 
 
 def do_assign(conn: Connection, user: str, *, case_ref: str, owner: str) -> str:
@@ -110,7 +115,7 @@ def do_next(
     rpc.set_next_action(
         conn, case_ref=case_ref, at=parsing.start_of(when, tz, hour=9), what=what, actor=user
     )
-    return f":calendar: Next action on {case_ref}: {when}{' - ' + what if what else ''}."
+    return f":calendar: Next action on {case_ref}: {when}{' - ' + esc(clip(what, 300)) if what else ''}."
 
 
 def _id(r: Any) -> str:
@@ -132,14 +137,6 @@ def register(app: App) -> None:
         with reader(services_of(context)).connect() as conn:  # the card is one statement
             blocks = card_blocks(conn, parsing.case_ref(a[0]), services_of(context))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
-
-    @subcommand(app, "mine")
-    def mine_command(ack: Any, context: BoltContext) -> None:
-        user = require(context, "viewer", "Listing your cases")
-        with Session(services_of(context).engine) as session:
-            mine = queries.my_cases(session=session, owner=user)
-        blocks = cards.mine(mine, tz=services_of(context).settings.tz)
-        ack(text=f"Your open cases: {len(mine)}", blocks=blocks, response_type="ephemeral")
 
     @subcommand(app, "stage")
     def stage_command(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
@@ -328,7 +325,7 @@ def register(app: App) -> None:
         ref = value(body["view"], ids.B_CASE)
         with services_of(context).engine.begin() as conn:
             blocks = card_blocks(conn, ref, services_of(context))
-        ack(response_action="update", view=modals.card_modal(blocks))
+        ack(response_action="update", view=modals.card_modal(blocks, meta_of(body["view"])))
 
     @app.view(ids.VIEW_STAGE)
     def stage_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
@@ -489,7 +486,7 @@ def register(app: App) -> None:
         with contextlib.suppress(Duplicate):
             once(services_of(context), f"action:{action['action_ts']}", work)
 
-    @app.action(ids.A_OPEN_CASE)
+    @app.action(re.compile(rf"^{ids.A_OPEN_CASE}(:|$)"))
     def open_case_clicked(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         """The "Open" button on digests and stale alerts: the case card, only to the person who
         clicked (ephemeral in the channel the message is in, else a DM)."""

@@ -8,11 +8,19 @@ from typing import Any
 from slack_bolt import BoltContext
 from sqlalchemy import Connection
 
+from bot import ids
 from bot.middleware import require, services_of
 from bot.service import DUPLICATE, Duplicate, command_key, meta_of, once, refresh_home, tell
-from dragonfly.errors import DomainError
+from dragonfly.errors import CaseClosed, DomainError, InvalidAmount, OverrideTooLong, UnknownCase
 
 Work = Callable[[Connection, str], str]
+# Which form field a refusal from the engine is about (the rest go under the form's own choice).
+FIELD_OF: dict[type, str] = {
+    UnknownCase: ids.B_CASE,
+    CaseClosed: ids.B_CASE,
+    InvalidAmount: ids.B_AMOUNT,
+    OverrideTooLong: ids.B_DATE,
+}
 
 
 def act(
@@ -41,14 +49,28 @@ def act(
     ack(text=text, response_type="ephemeral")
 
 
+def in_modal(body: dict[str, Any]) -> bool:
+    """A button clicked inside a modal (its container is a view of type modal)."""
+    return (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get("type") == "modal"
+
+
 def open_modal(*, ack: Any, client: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    """Open `view`; from a button inside a modal it is pushed onto that modal's stack (Slack
+    refuses views.open while a modal is open: "Using modals in Slack apps", views.push)."""
+    if in_modal(body):
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
 
 
 def meta(body: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """private_metadata for a modal opened from a command or a button."""
+    """private_metadata for a modal opened from a command or a button: the channel the person
+    started in, so the result is posted there. A button inside a modal has no channel; the
+    modal's own metadata carries the one it was opened from."""
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    if not channel and body.get("view"):
+        channel = meta_of(body["view"]).get("channel")
     return {"channel": channel, **{k: v for k, v in extra.items() if v is not None}}
 
 
@@ -83,9 +105,28 @@ def submit(
     except DomainError as e:
         if error_block is None:
             raise
-        ack(response_action="errors", errors={error_block: f"{e.message}. {e.hint}".strip()})
+        block = field_at_fault(view, e, error_block)
+        ack(response_action="errors", errors={block: f"{e.message}. {e.hint}".strip()[:1900]})
         return
     ack()
+
+
+def input_blocks(view: dict[str, Any]) -> list[str]:
+    """The block ids of a submitted view's input blocks, in order."""
+    blocks = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
+    return [b for b in blocks if b] or list((view.get("state") or {}).get("values") or {})
+
+
+def field_at_fault(view: dict[str, Any], error: Exception, default: str | None) -> str:
+    """The input block a refusal belongs under: an unknown or closed case under the case picker,
+    an amount under Amount, ... else `default`; always a block the view has (Slack shows errors
+    only under its own input blocks)."""
+    blocks = input_blocks(view)
+    wanted = FIELD_OF.get(type(error), default)
+    for block in (wanted, default):
+        if block and block in blocks:
+            return block
+    return blocks[0] if blocks else (default or ids.B_CASE)
 
 
 def field(errors: dict[str, str], block: str, parse: Callable[[], Any]) -> Any:

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 
 from bot import ids, parsing, reads
+from bot.blocks.common import esc
 from bot.listeners.common import field, submit
 from bot.listeners.payments import kind_of, proof_kinds, record
 from bot.listeners.workflows import (
@@ -113,7 +114,7 @@ def _queue_file(
         uploader=user,
         reply_channel=channel,
     )
-    return STORING.format(name=file.get("name") or "the file", case_ref=case_ref, step=label)
+    return STORING.format(name=esc(file.get("name") or "the file"), case_ref=case_ref, step=label)
 
 
 def accepted_kinds(conn: Connection, request: reads.UploadRequest) -> list[str]:
@@ -409,7 +410,7 @@ def register(app: App) -> None:
                     user=user,
                     channel=channel,
                     thread_ts=thread_ts,
-                    text=f":no_entry: {e.message}. {e.hint} Nothing was recorded.",
+                    text=f":no_entry: {esc(e.message)}. {esc(e.hint)} Nothing was recorded.",
                 )
                 return
             if not rpc.take_upload_request(conn, request_id=request.id, file_id=str(file["id"])):
@@ -447,7 +448,9 @@ def register(app: App) -> None:
                 user=user,
                 channel=channel,
                 thread_ts=thread_ts,
-                text=STORING.format(name=file.get("name") or "the file", case_ref=request.case_ref, step="the step")
+                text=STORING.format(
+                    name=esc(file.get("name") or "the file"), case_ref=request.case_ref, step="the step"
+                )
                 + filed,
             )
 

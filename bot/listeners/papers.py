@@ -20,6 +20,7 @@ from slack_bolt import App, BoltContext
 from sqlalchemy import Connection, text
 
 from bot import ids, parsing
+from bot.blocks.common import esc
 from bot.listeners import args, subcommand
 from bot.listeners.common import act
 from bot.middleware import require, services_of
@@ -182,9 +183,9 @@ def register(app: App) -> None:
 
         def work(conn: Connection, user: str) -> str:
             r = set_case_address(conn, case_ref=ref, role=role, address=address, name=name, actor=user)
-            shown = str(r["address"]).replace("\n", ", ")
+            shown, who = esc(str(r["address"]).replace("\n", ", ")), esc(r["name"])
             if not r["changed"]:
-                return f":information_source: {ref}: {role} {r['name']} is already at {shown}."
-            return f":house: {ref}: {role} {r['name']}, {shown} recorded."
+                return f":information_source: {ref}: {role} {who} is already at {shown}."
+            return f":house: {ref}: {role} {who}, {shown} recorded."
 
         act(ack=ack, context=context, body=body, role="officer", what="Recording an address", work=work)

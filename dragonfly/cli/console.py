@@ -265,6 +265,12 @@ class Console:
         from dragonfly.cli.local_slack import _text
 
         self.out(f"\n[modal: {_text(view.get('title'))}]")
+        if not view.get("submit"):  # a modal to read (a card, full texts, a refusal): nothing to submit
+            from dragonfly.cli.local_slack import render_blocks
+
+            for line in render_blocks(view.get("blocks") or []):
+                self.out("  " + line)
+            return
         for attempt in range(2):
             values: dict[str, dict[str, Any]] = {}
             for block in view.get("blocks") or []:
@@ -367,8 +373,34 @@ class Console:
             self.out(m.as_text())
 
     # ---------------------------------------------------------------- loop
+    def getting_started(self) -> list[str]:
+        """What to do first when the book is empty or the console user has no role (else nothing)."""
+        from sqlalchemy import text
+
+        with self.services.engine.connect() as conn:
+            cases = conn.execute(text("SELECT count(*) FROM v_enforcement_cases")).scalar_one()
+            role = conn.execute(
+                text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": self.user}
+            ).scalar()
+        lines = []
+        if not cases:
+            lines.append(
+                "The book is empty: `dragonfly demo seed --cases 200` writes a demo book (with its team: U0ALICE01"
+                " admin, U0BRUNO02 officer, U0VIEWER7 viewer); `dragonfly run` seeds one and opens this console;"
+                " `dragonfly import judgments FILE.csv` loads your own."
+            )
+        if role is None:
+            lines.append(
+                f"{self.user} has no role yet, so commands are refused: `dragonfly users grant {self.user} officer`"
+                " (viewer reads, officer acts, admin also overrides), or act as a user who has one: `:as U0ALICE01`"
+                " after a demo seed."
+            )
+        return lines
+
     def run(self) -> int:
         self.out(f"Dragonfly local console, acting as {self.user}. {HELP}")
+        for hint in self.getting_started():
+            self.out(hint)
         while True:
             line = self._next_line("> " if self.interactive else "")
             if line is None:

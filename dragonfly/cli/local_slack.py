@@ -21,8 +21,12 @@ Printer = Callable[[str], None]
 
 
 def _text(obj: Any) -> str:
+    """A text object as a person reads it: Slack shows mrkdwn's &lt; &gt; &amp; as < > &."""
     if isinstance(obj, dict):
-        return str(obj.get("text", ""))
+        text = str(obj.get("text", ""))
+        if obj.get("type") == "mrkdwn":
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return text
     return str(obj or "")
 
 

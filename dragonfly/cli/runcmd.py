@@ -87,9 +87,12 @@ def run_command(
         return
     stop = threading.Event()
     _start_scheduler(services, stop)
-    from bot.server import serve
+    from bot.server import SlackUnreachable, serve
 
     try:
         serve(settings)  # gunicorn workers (or Socket Mode) build their own services
+    except SlackUnreachable as e:
+        out.print(f"dragonfly: {e}.")
+        raise typer.Exit(2) from None
     finally:
         stop.set()

@@ -29,4 +29,10 @@ def serve_command(
         raise typer.Exit(2)
     if migrate:
         bootstrap(settings, migrate=True).close()
-    serve(settings, bind=bind, workers=workers, threads=threads)
+    from bot.server import SlackUnreachable
+
+    try:
+        serve(settings, bind=bind, workers=workers, threads=threads)
+    except SlackUnreachable as e:
+        typer.echo(f"dragonfly: {e}.", err=True)
+        raise typer.Exit(2) from None

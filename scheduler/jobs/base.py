@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot.blocks.common import clip, count
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
 from scheduler import periods
@@ -160,11 +161,12 @@ def run_job(
 # ---------------------------------------------------------------- Block Kit helpers
 def section(text_: str, *, case_ref: str | None = None) -> dict[str, Any]:
     """A mrkdwn line; with a case, a button that opens it (`/enforce case DF-n`)."""
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text_[:3000]}}
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text_, 3000)}}
     if case_ref:
         block["accessory"] = {
             "type": "button",
-            "action_id": "open_case",
+            # unique within the message; bot/ids.py A_OPEN_CASE, matched by its prefix
+            "action_id": f"open_case:{case_ref}",
             "value": case_ref,
             "text": {"type": "plain_text", "text": "Open"},
         }
@@ -172,11 +174,11 @@ def section(text_: str, *, case_ref: str | None = None) -> dict[str, Any]:
 
 
 def header(text_: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": text_[:150]}}
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text_, 150)}}
 
 
 def context(text_: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text_[:3000]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text_, 3000)}]}
 
 
 def money(value: Any) -> str:
@@ -196,5 +198,5 @@ def case_list(title: str, lines: list[tuple[str, str]]) -> list[dict[str, Any]]:
     room = MAX_BLOCKS - 2
     blocks = [header(title)] + [section(text_, case_ref=ref) for ref, text_ in lines[:room]]
     if len(lines) > room:
-        blocks.append(context(f"…and {len(lines) - room} more."))
+        blocks.append(context(f"…and {count(len(lines) - room)} more."))
     return blocks

@@ -1,7 +1,8 @@
 """Morning digest (business days 08:30): a DM to each owner with past-due next actions (Tier 3
-and 2 first, then the most overdue), blockers past their ETA, workflow deadlines within 3
-business days, deadline warnings recorded since the last digest and open cases without a next
-action; a roll-up by owner to the ops channel. Closed cases never appear (digest_items)."""
+and 2 first, then the most overdue), blockers past their ETA, workflow deadlines already past
+(a section of their own), workflow deadlines within the next 3 business days, deadline
+warnings recorded since the last digest and open cases without a next action; a roll-up by
+owner to the ops channel. Closed cases never appear (digest_items)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from bot.blocks.common import count, esc
 from scheduler import periods
 from scheduler.jobs.base import MAX_BLOCKS, Context, Message, context, header, section
 
@@ -23,6 +25,7 @@ BUSINESS_DAYS_ONLY = True
 SECTIONS = {
     "past_due": "Past-due next actions",
     "blocker_eta": "Blockers past their ETA",
+    "deadline_overdue": "Workflow deadlines past due",
     "deadline": "Workflow deadlines in the next 3 business days",
     "warning": "Deadline warnings since the last digest",
     "no_next_action": "Open cases without a next action",
@@ -55,7 +58,7 @@ class Item:
             else:
                 parts.append(f"due {self.due_on}")
         text_ = " · ".join(parts)
-        return f"{text_}: {self.detail}" if self.detail else text_
+        return f"{text_}: {esc(self.detail)}" if self.detail else text_
 
 
 def select_items(conn: Connection, *, now: datetime, since: datetime | None = None) -> list[Item]:
@@ -64,7 +67,7 @@ def select_items(conn: Connection, *, now: datetime, since: datetime | None = No
     return [
         Item(
             owner=r.owner,
-            section=r.section,
+            section=_section_of(r.section, r.overdue_days),
             case_ref=r.case_ref,
             case_number=int(r.case_number),
             tier=int(r.tier),
@@ -78,6 +81,14 @@ def select_items(conn: Connection, *, now: datetime, since: datetime | None = No
     ]
 
 
+def _section_of(section: str, overdue_days: Any) -> str:
+    """digest_items returns every workflow deadline up to the horizon, past ones included; a
+    deadline already past (due before today) is read in its own section, not as "upcoming"."""
+    if section == "deadline" and overdue_days is not None and overdue_days > 0:
+        return "deadline_overdue"
+    return section
+
+
 def owner_message(owner: str, items: list[Item], day: date, tz: ZoneInfo) -> Message:
     blocks: list[dict[str, Any]] = [header(f"Your enforcement digest, {day:%a %d %b %Y}")]
     shown = 0
@@ -87,16 +98,21 @@ def owner_message(owner: str, items: list[Item], day: date, tz: ZoneInfo) -> Mes
             continue
         if len(blocks) >= MAX_BLOCKS - 2:
             break
-        blocks.append(section(f"*{title}* ({len(lines)})"))
+        blocks.append(section(f"*{title}* ({count(len(lines))})"))
         for item in lines:
             if len(blocks) >= MAX_BLOCKS - 1:
                 break
             blocks.append(section(item.line(tz), case_ref=item.case_ref))
             shown += 1
     if shown < len(items):
-        blocks.append(context(f"…and {len(items) - shown} more: `/enforce mine` lists them all."))
+        blocks.append(
+            context(
+                f"…and {count(len(items) - shown)} more lines. `/enforce mine` pages through all your open"
+                " cases, past due first (`/enforce mine past-due` for the past-due ones only)."
+            )
+        )
     summary = ", ".join(
-        f"{sum(1 for i in items if i.section == k)} {t.lower()}"
+        f"{count(sum(1 for i in items if i.section == k))} {t.lower()}"
         for k, t in SECTIONS.items()
         if any(i.section == k for i in items)
     )
@@ -118,16 +134,16 @@ def rollup_message(channel: str, items: list[Item], day: date) -> Message:
         )
     for owner, by_section in list(counts.items())[: MAX_BLOCKS - 2]:
         who = owner if owner == UNASSIGNED else f"<@{owner}>"
-        detail = ", ".join(f"{by_section[k]} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k))
+        detail = ", ".join(f"{count(by_section[k])} {t.lower()}" for k, t in SECTIONS.items() if by_section.get(k))
         blocks.append(section(f"{who}: {detail}"))
     if len(counts) > MAX_BLOCKS - 2:
-        blocks.append(context(f"…and {len(counts) - (MAX_BLOCKS - 2)} more owners."))
+        blocks.append(context(f"…and {count(len(counts) - (MAX_BLOCKS - 2))} more owners."))
     return Message(
         recipient="ops",
         method="chat.postMessage",
         payload={
             "channel": channel,
-            "text": f"Digest roll-up: {len(items)} items, {len(counts)} owners",
+            "text": f"Digest roll-up: {count(len(items))} items, {count(len(counts))} owners",
             "blocks": blocks,
         },
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from bot.blocks.common import count
 from scheduler import periods
 from scheduler.jobs.base import Context, Message, case_list, owner_mention
 
@@ -19,7 +20,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     if not rows:
         return [], {"cases": 0}
     blocks = case_list(
-        f"Steps without their document: {len(rows)} cases",
+        f"Steps without their document: {count(len(rows))} cases",
         [
             (
                 r.case_ref,
@@ -34,7 +35,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
         method="chat.postMessage",
         payload={
             "channel": ctx.services.settings.dragonfly_ops_channel,
-            "text": f"{len(rows)} cases have steps without their document",
+            "text": f"{count(len(rows))} cases have steps without their document",
             "blocks": blocks,
         },
     )

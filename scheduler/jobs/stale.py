@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from bot.blocks.common import count
 from dragonfly import rules
 from scheduler import periods
 from scheduler.jobs.base import Context, Message, case_list, owner_mention
@@ -27,7 +28,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     if not rows:
         return [], {"cases": 0}
     blocks = case_list(
-        f"Stale Tier 3 cases: {len(rows)} more than {days} days in one stage",
+        f"Stale Tier 3 cases: {count(len(rows))} more than {days} days in one stage",
         [
             (r.case_ref, f"*{r.case_ref}* {r.stage} for {r.dwell_days} days · owner {owner_mention(r.owner)}")
             for r in rows
@@ -37,6 +38,6 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     msg = Message(
         recipient="ops",
         method="chat.postMessage",
-        payload={"channel": channel, "text": f"{len(rows)} stale Tier 3 cases", "blocks": blocks},
+        payload={"channel": channel, "text": f"{count(len(rows))} stale Tier 3 cases", "blocks": blocks},
     )
     return [msg], {"cases": len(rows)}

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from bot.blocks.common import count, esc
 from scheduler import periods
 from scheduler.jobs.base import Context, Message, header, money, section
 
@@ -82,20 +83,23 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     week_plan = next((Decimal(r.plan) for r in rows if r.week_start == week), Decimal(0))
     tiers = (
         "\n".join(
-            f"Tier {t['tier']}: {t['cases']} cases, {money(t['balance'])}, {t['sla_breaches']} SLA breaches"
+            f"Tier {t['tier']}: {count(t['cases'])} cases, {money(t['balance'])}, "
+            f"{count(t['sla_breaches'])} SLA breaches"
             for t in s["tiers"]
         )
         or "No open cases."
     )
     dwell = (
         "\n".join(
-            f"{d['stage']}: median {d['median_days']} d, p90 {d['p90_days']} d ({d['cases']} cases)" for d in s["dwell"]
+            f"{d['stage']}: median {d['median_days']} d, p90 {d['p90_days']} d ({count(d['cases'])} cases)"
+            for d in s["dwell"]
         )
         or "-"
     )
     pipeline = (
         "\n".join(
-            f"{p['kind']} / {p['state']}: {p['actions']} (avg {p['avg_age_days']} d, oldest {p['max_age_days']} d)"
+            f"{p['kind']} / {p['state']}: {count(p['actions'])} "
+            f"(avg {p['avg_age_days']} d, oldest {p['max_age_days']} d)"
             for p in s["pipeline"][:40]
         )
         or "No open workflows."
@@ -103,7 +107,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     week_rec, mtd = Decimal(str(s["recovered_week"])), Decimal(str(s["recovered_mtd"]))
     audit = (
         "\n".join(
-            f"{e.case_ref} {periods.local(e.occurred_at, ctx.tz):%Y-%m-%d} {e.kind} by {e.actor}: "
+            f"{e.case_ref} {periods.local(e.occurred_at, ctx.tz):%Y-%m-%d} {e.kind} by {esc(e.actor)}: "
             f"document {'yes' if e.has_document else 'NO'}, note {'yes' if e.has_note else 'no'}"
             for e in sample
         )
@@ -111,7 +115,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     )
     blocks = [
         header(f"Weekly summary, week of {week:%d %b %Y}"),
-        section(f"*Open cases by tier*\n{tiers}\n*SLA breaches:* {s['sla_breaches']}"),
+        section(f"*Open cases by tier*\n{tiers}\n*SLA breaches:* {count(s['sla_breaches'])}"),
         section(f"*Stage dwell*\n{dwell}"),
         section(f"*Workflow pipeline*\n{pipeline}"),
         section(
@@ -125,7 +129,7 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     png = chart_png(rows)
     text_ = (
         f"Weekly summary, week of {week}: recovered {money(week_rec)}, month to date {money(mtd)} "
-        f"of {money(plan)}; {s['sla_breaches']} SLA breaches"
+        f"of {money(plan)}; {count(s['sla_breaches'])} SLA breaches"
     )
     messages = [
         Message(

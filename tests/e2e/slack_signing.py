@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import requests
 
+from tests.slack_payloads import response_problems
+
 _ids = itertools.count(1)
 
 
@@ -44,7 +46,11 @@ class SlackSender:
             h["X-Slack-Request-Timestamp"] = ts
             h["X-Slack-Signature"] = signature(secret or self.secret, ts, body)
         h.update(headers or {})
-        return self.http.post(self.url, data=body, headers=h, timeout=10)
+        response = self.http.post(self.url, data=body, headers=h, timeout=10)
+        if response.status_code == 200 and response.headers.get("content-type", "").startswith("application/json"):
+            found = response_problems(response.json())
+            assert not found, "Slack would refuse the bot's answer:\n" + "\n".join(found)
+        return response
 
     def command_body(
         self, text: str, *, user: str, channel: str = "C0OPS", trigger_id: str | None = None

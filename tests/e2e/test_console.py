@@ -126,3 +126,19 @@ def test_run_starts_with_no_configuration(tmp_path):
 
         if (home / "pg" / "PG_VERSION").exists():
             get_server(home / "pg", cleanup_mode="stop").cleanup()
+
+
+def test_console_on_an_empty_book_says_how_to_get_a_book_and_a_role(db_url, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "dragonfly.cli", "console", "--as", "U0NEW0001", "--no-scheduler"],
+        input="/enforce mine\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(db_url, tmp_path / "home"),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "The book is empty: `dragonfly demo seed --cases 200`" in out and "`dragonfly run` seeds one" in out
+    assert "U0NEW0001 has no role yet" in out and "`dragonfly users grant U0NEW0001 officer`" in out
+    assert "needs the viewer role" in out  # and the command itself still says what it needs

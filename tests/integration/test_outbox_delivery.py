@@ -201,3 +201,15 @@ def test_mark_functions_refuse_a_stale_claim_token(slack_services):  # type: ign
         assert conn.execute(text("SELECT renew_outbox_lease(:id, 2, 60)"), {"id": oid}).scalar_one() is True
         assert conn.execute(text("SELECT mark_outbox_sent(:id, 'ts', 2)"), {"id": oid}).scalar_one() is True
     assert row(slack_services, oid).status == "sent"
+
+
+def test_an_ephemeral_reply_where_the_bot_is_not_becomes_a_dm(slack_services, fake):  # type: ignore[no-untyped-def]
+    fake.responses["chat.postEphemeral"] = {"ok": False, "error": "not_in_channel"}
+    oid = enqueue(
+        slack_services, "chat.postEphemeral", {"channel": "C0NOTIN", "user": "U0ALICE", "text": "Note added."}, "k-nic"
+    )
+    assert outbox.deliver_due(slack_services) == 1
+    assert row(slack_services, oid).status == "sent"
+    dm = fake.calls_to("chat.postMessage")[-1].params
+    assert dm["channel"].startswith("D") and dm["text"].startswith("Note added.")
+    assert "invite @Dragonfly there, or use a DM" in dm["text"]

@@ -147,7 +147,8 @@ def test_digest_run_queues_dm_per_owner_and_rollup(services, book):  # type: ign
     dm = by_recipient["U0AAA"].payload
     assert dm["channel"] == "U0AAA"
     buttons = [b["accessory"] for b in dm["blocks"] if "accessory" in b]
-    assert all(b["action_id"] == "open_case" for b in buttons)
+    # one action id per button (unique in the message), all starting with bot/ids.py A_OPEN_CASE
+    assert all(b["action_id"] == f"open_case:{b['value']}" for b in buttons)
     assert [b["value"] for b in buttons][:4] == [book["A"], book["C"], book["B"], book["D"]]
     assert book["G"] not in str(dm)
     rollup = by_recipient["ops"].payload
