@@ -209,8 +209,8 @@ def pay_modal(meta: dict[str, Any], case_ref: str | None, *, proof_required: boo
             select(
                 ids.B_DOC_KIND,
                 "Proof document kind",
-                ["remittance", "correspondence", "officer_return", "other"],
-                initial="remittance",
+                list(rules.current().payment_proof_kinds),
+                initial=rules.current().payment_proof_kinds[0],
                 optional=not proof_required,
             ),
             file_input("Proof of payment", optional=not proof_required),

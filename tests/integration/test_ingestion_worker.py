@@ -19,13 +19,6 @@ from tests.fake_slack import BOT_TOKEN, FakeSlack
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 2000
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
 def services_for(settings, db_url, fake, token=BOT_TOKEN) -> Services:  # type: ignore[no-untyped-def]
     return Services(
         settings=settings.model_copy(update={"slack_bot_token": token, "slack_api_url": fake.api_url}),

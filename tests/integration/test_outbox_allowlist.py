@@ -22,7 +22,7 @@ from dragonfly import db, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import InvalidInput
 from scheduler import outbox
-from tests.fake_slack import BOT_TOKEN, FakeSlack
+from tests.fake_slack import BOT_TOKEN
 
 
 class Exfil:
@@ -59,24 +59,6 @@ def exfil() -> Iterator[Exfil]:
     yield server
     server.server.shutdown()
     server.server.server_close()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def slack_services(settings, db_url, fake) -> Iterator[Services]:  # type: ignore[no-untyped-def]
-    s = Services(
-        settings=settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}),
-        database_url=db_url,
-        engine=db.make_engine(db_url),
-    )
-    yield s
-    s.close()
 
 
 @pytest.fixture

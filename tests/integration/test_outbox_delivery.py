@@ -5,33 +5,12 @@ claim and delivery delivered after restart once, permanent refusals failed."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 
 from dragonfly import db, rpc
 from dragonfly.bootstrap import Services
 from scheduler import outbox
-from tests.fake_slack import BOT_TOKEN, FakeSlack
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def slack_services(settings, db_url, fake) -> Iterator[Services]:  # type: ignore[no-untyped-def]
-    s = Services(
-        settings=settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_api_url": fake.api_url}),
-        database_url=db_url,
-        engine=db.make_engine(db_url),
-    )
-    yield s
-    s.close()
 
 
 def enqueue(services: Services, method: str, payload: dict, key: str) -> int:  # type: ignore[type-arg]

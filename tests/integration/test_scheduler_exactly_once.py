@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,20 +25,13 @@ from scheduler.jobs import digest
 from scheduler.jobs.base import run_job
 from scheduler.runner import catch_up
 from tests.conftest import judgment
-from tests.fake_slack import BOT_TOKEN, FakeSlack
+from tests.fake_slack import BOT_TOKEN
 
 NY = ZoneInfo("America/New_York")
 
 
 def ny(s: str) -> datetime:
     return datetime.fromisoformat(s).replace(tzinfo=NY)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack().start()
-    yield server
-    server.stop()
 
 
 def make_services(settings, db_url, fake) -> Services:  # type: ignore[no-untyped-def]

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 
 from dragonfly import db, rpc
 from dragonfly.bootstrap import Services
 from scheduler.config import SchedulerConfig
 from scheduler.runner import build_scheduler, run_scheduler
-from tests.fake_slack import BOT_TOKEN, FakeSlack
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack().start()
-    yield server
-    server.stop()
+from tests.fake_slack import BOT_TOKEN
 
 
 def test_run_scheduler_delivers_and_stops(settings, db_url, fake):  # type: ignore[no-untyped-def]
