@@ -270,8 +270,15 @@ def queue_reply(conn: Connection, job: dict[str, Any], text_: str, outcome: str)
         conn,
         method="chat.postMessage",
         payload=payload,
-        dedupe_key=f"ingestion:{job['id']}:{outcome}",
+        dedupe_key=f"ingestion:{job['id']}:{outcome}{_round(job)}",
     )
+
+
+def _round(job: dict[str, Any]) -> str:
+    """The operator's retry round (sql/0085): a retried job that gives up again tells the uploader
+    again; the first round keeps the plain key."""
+    retries = int(job.get("retries") or 0)
+    return f":r{retries}" if retries else ""
 
 
 def _finish(

@@ -194,3 +194,41 @@ def test_stuck_rows_and_bad_ids(svc, cli):  # type: ignore[no-untyped-def]
 def test_the_app_role_cannot_retry_without_an_admin(svc):  # type: ignore[no-untyped-def]
     with rpc.transaction(svc.engine) as conn, pytest.raises(DomainError, match="needs an operator or an admin"):
         rpc.call(conn, "queue_retry_failed", actor="U0NOBODY")
+
+
+def test_a_retried_ingestion_that_gives_up_again_tells_the_uploader_again(svc, fake, cli, make_case):  # type: ignore[no-untyped-def]
+    ref = make_case()
+    f = fake.add_file("F0AGAIN", PDF, "levy.pdf")
+    with rpc.transaction(svc.engine) as conn:
+        job_id = rpc.create_ingestion_job(
+            conn,
+            dedupe_key="F0AGAIN:queue",
+            case_ref=ref,
+            document_kind="execution",
+            slack_file_id="F0AGAIN",
+            uploader="U0UPLOAD",
+            intent={"op": "queue", "kind": "levy"},
+            file_name="levy.pdf",
+            download_url=f["url_private_download"],
+        )["job_id"]
+
+    class DownStore:
+        def put(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise StorageUnavailable()
+
+    svc.__dict__["store"] = DownStore()
+
+    def give_up() -> None:
+        assert ingestion.ingest_due(svc, max_attempts=1) == 0
+        assert scalar(svc, "SELECT status FROM v_ingestion_jobs WHERE id = :i", i=job_id) == "failed"
+
+    give_up()
+    assert cli("queue", "retry", f"ingestion:{job_id}").exit_code == 0
+    give_up()  # the store is still down: the second round fails too
+    told = [
+        scalar(svc, "SELECT payload->>'text' FROM v_outbox WHERE dedupe_key = :k", k=key)
+        for key in (f"ingestion:{job_id}:failed", f"ingestion:{job_id}:failed:r1")
+    ]
+    assert all("gave up after 1 attempts" in t for t in told)
+    assert scalar(svc, "SELECT count(*) FROM v_outbox WHERE dedupe_key LIKE :k", k=f"ingestion:{job_id}:%") == 2
+    assert scalar(svc, "SELECT count(*) FROM v_enforcement_actions WHERE case_ref = :r", r=ref) == 0
