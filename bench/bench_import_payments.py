@@ -7,7 +7,8 @@ database is created and migrated (and dropped at the end); CASES judgments are i
 ROWS valid payments are generated (CSV, several per case, dates in order per case) and timed:
 (a) the floor: the same file COPYed into a typed table, then for each row the writes a payment makes
     to the same tables (judgment balance, payments row, case's last payment, hash-chained event via
-    append_event) with no rule checked and no interest computed; rolled back afterwards;
+    append_event) with no rule checked and no interest computed, and the read model refreshed once
+    per case at the end as the import does; rolled back afterwards;
 (b) the import: `dragonfly.import_payments.import_payments` (read, COPY into staging, set-based
     checks, each row through record_enforcement_payment: interest first, balance and date rules,
     idempotency key, event), committed.
@@ -44,6 +45,8 @@ CREATE TABLE bench_floor_rows (case_ref text, court text, index_number text, rec
 CREATE FUNCTION bench_floor_apply(p_actor text) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE r record; c enforcement_cases; v_id bigint; n integer := 0;
 BEGIN
+    -- The read model is refreshed once per case at the end, as the import does (sql/0086).
+    PERFORM set_config('dragonfly.read_model_deferred', 'on', true);
     FOR r IN SELECT * FROM bench_floor_rows ORDER BY received_on LOOP
         SELECT * INTO c FROM enforcement_cases WHERE case_number = substring(r.case_ref FROM '\\d+')::bigint FOR UPDATE;
         UPDATE judgments SET unpaid_principal = unpaid_principal - r.gross, accrual_date = r.received_on
@@ -57,6 +60,9 @@ BEGIN
             'payment_id', v_id, 'kind', r.kind, 'gross', r.gross, 'received_on', r.received_on));
         n := n + 1;
     END LOOP;
+    PERFORM set_config('dragonfly.read_model_deferred', 'off', true);
+    PERFORM refresh_case_read_model(ARRAY(SELECT DISTINCT x.id FROM bench_floor_rows y
+                                            JOIN enforcement_cases x ON x.case_ref = y.case_ref));
     RETURN n;
 END $$;
 """
