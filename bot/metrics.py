@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy import Engine
 
@@ -26,6 +26,7 @@ from dragonfly.logs import REQUEST_ID
 log = logging.getLogger("dragonfly.request")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _LABEL = re.compile(r"^[A-Za-z0-9_.:-]{1,48}$")
+_PATH = "/slack/events"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{8,64}$")
 
 
@@ -73,6 +74,70 @@ def classify(path: str, content_type: str, body: bytes, commands: Collection[str
     return "other", _label(kind)
 
 
+def observe(surface: str, command: str, status: str, seconds: float, rid: str, *, method: str, path: str) -> None:
+    """One request's latency and count, and its log line (HTTP and Socket Mode alike)."""
+    metrics.REQUEST_SECONDS.labels(surface, command).observe(seconds)
+    metrics.REQUESTS.labels(surface, command, status).inc()
+    log.info(
+        "%s %s %s/%s -> %s in %.1f ms request_id=%s",
+        method,
+        path,
+        surface,
+        command,
+        status,
+        seconds * 1000,
+        rid,
+        extra={
+            "request_id": rid,
+            "surface": surface,
+            "command": command,
+            "status": int(status),
+            "duration_ms": round(seconds * 1000, 1),
+            "path": path,
+        },
+    )
+
+
+def classify_envelope(envelope_type: str, payload: Any, commands: Collection[str]) -> tuple[str, str]:
+    """(surface, sub-command) of a Socket Mode envelope: its payload is what the HTTP body would
+    carry, so it is labelled by the same rules, in the form Slack would have posted it."""
+    if not isinstance(payload, dict):
+        return "other", "unreadable"
+    form = "application/x-www-form-urlencoded"
+    if envelope_type == "slash_commands":
+        return classify(_PATH, form, urlencode({k: str(v) for k, v in payload.items()}).encode(), commands)
+    if envelope_type == "interactive":
+        return classify(_PATH, form, urlencode({"payload": json.dumps(payload)}).encode(), commands)
+    return classify(_PATH, "application/json", json.dumps(payload).encode(), commands)
+
+
+def metered_socket_mode_handler(app: Any, app_token: str | None, commands: Collection[str] = ()) -> Any:
+    """Bolt's Socket Mode handler with each envelope metered and logged like an HTTP request
+    (the envelope id is its request id)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)
+
+    class MeteredSocketModeHandler(SocketModeHandler):  # type: ignore[misc]
+        def handle(self, client: Any, req: Any) -> None:  # as Bolt's, between a clock and a label
+            started = time.perf_counter()
+            surface, command = classify_envelope(req.type, req.payload, commands)
+            rid = str(req.envelope_id or secrets.token_hex(8))
+            token = REQUEST_ID.set(rid)
+            status = "500"
+            try:
+                response = run_bolt_app(self.app, req)
+                status = str(response.status)
+                send_response(client, req, response, started)
+            finally:
+                observe(surface, command, status, time.perf_counter() - started, rid, method="WS", path=req.type)
+                REQUEST_ID.reset(token)
+
+    return MeteredSocketModeHandler(app, app_token)
+
+
 def instrument(app: WSGIApp, *, engine: Engine | None = None, commands: Collection[str] = ()) -> WSGIApp:
     """`app` with GET /metrics (queue depths from `engine`), request metrics and one log line per
     request (level INFO)."""
@@ -114,27 +179,7 @@ def instrument(app: WSGIApp, *, engine: Engine | None = None, commands: Collecti
                 if hasattr(result, "close"):
                     result.close()
         finally:
-            seconds = time.perf_counter() - started
-            metrics.REQUEST_SECONDS.labels(surface, command).observe(seconds)
-            metrics.REQUESTS.labels(surface, command, status[0]).inc()
-            log.info(
-                "%s %s %s/%s -> %s in %.1f ms request_id=%s",
-                method,
-                path,
-                surface,
-                command,
-                status[0],
-                seconds * 1000,
-                rid,
-                extra={
-                    "request_id": rid,
-                    "surface": surface,
-                    "command": command,
-                    "status": int(status[0]),
-                    "duration_ms": round(seconds * 1000, 1),
-                    "path": path,
-                },
-            )
+            observe(surface, command, status[0], time.perf_counter() - started, rid, method=method, path=path)
             REQUEST_ID.reset(token)
 
     return application

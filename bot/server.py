@@ -144,19 +144,21 @@ def serve_socket_mode(settings: Settings) -> None:
     (the CLI prints it and exits 2) instead of a traceback."""
     import threading
 
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot.app import build_app
+    from bot.listeners import subcommand_names
+    from bot.metrics import metered_socket_mode_handler
+    from dragonfly import metrics
     from dragonfly.bootstrap import bootstrap
 
     services = bootstrap(settings)
-    handler = SocketModeHandler(build_app(services), settings.slack_app_token)
+    handler = metered_socket_mode_handler(build_app(services), settings.slack_app_token, subcommand_names())
     try:
         connect_socket_mode(handler, settings)
     except SlackUnreachable:
         handler.close()
         services.close()
         raise
+    metrics.start_listener(settings.socket_metrics_bind, services.engine, "DRAGONFLY_SOCKET_METRICS_BIND")
     log.warning("Socket Mode: connected to Slack")
     threading.Event().wait()
 

@@ -159,8 +159,9 @@ def job_run(name: str) -> Iterator[None]:
         JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
 
 
-def start_listener(bind: str, engine: Engine) -> Any:
-    """The scheduler's GET /metrics on host:port (port 0: any free one); None when bind is empty.
+def start_listener(bind: str, engine: Engine, setting: str = "DRAGONFLY_SCHEDULER_METRICS_BIND") -> Any:
+    """A GET /metrics listener on host:port (port 0: any free one), for the processes without an
+    HTTP server of their own (the scheduler, Socket Mode); None when bind is empty.
     Returns the server (its `server_address` has the port; `shutdown()` stops it)."""
     if not bind.strip():
         return None
@@ -168,12 +169,12 @@ def start_listener(bind: str, engine: Engine) -> Any:
     try:
         number = int(port)
     except ValueError:
-        raise ValueError(f"DRAGONFLY_SCHEDULER_METRICS_BIND={bind!r}: use host:port, e.g. 0.0.0.0:9464") from None
+        raise ValueError(f"{setting}={bind!r}: use host:port, e.g. 0.0.0.0:9464") from None
     watch_queues(engine)
     try:
         server, _thread = start_http_server(number, addr=host or "0.0.0.0")
     except OSError as exc:  # the jobs matter more than their metrics: run on without the listener
-        log.error("cannot serve metrics on %s (%s); set DRAGONFLY_SCHEDULER_METRICS_BIND to a free port", bind, exc)
+        log.error("cannot serve metrics on %s (%s); set %s to a free port", bind, exc, setting)
         return None
-    log.info("scheduler metrics on http://%s:%s/metrics", *server.server_address[:2])
+    log.info("metrics on http://%s:%s/metrics", *server.server_address[:2])
     return server

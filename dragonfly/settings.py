@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     queue_stuck_minutes: int = Field(15, validation_alias="dragonfly_queue_stuck_minutes")
     # The scheduler's GET /metrics listener (host:port; empty turns it off).
     scheduler_metrics_bind: str = Field("0.0.0.0:9464", validation_alias="dragonfly_scheduler_metrics_bind")
+    # In Socket Mode `dragonfly serve` has no HTTP server: its GET /metrics listener (empty: off).
+    socket_metrics_bind: str = Field("0.0.0.0:9465", validation_alias="dragonfly_socket_metrics_bind")
 
     # HTTP server (dragonfly serve)
     dragonfly_bind: str = "0.0.0.0:3000"

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import OFFICER, Bot
 from tests.e2e.test_serve import free_port
@@ -48,7 +50,10 @@ def test_socket_mode_acks_a_command_and_an_event(
 ) -> None:
     fake_slack.app_tokens.add(APP_TOKEN)
     fake_slack.responses["apps.connections.open"] = {"url": standin.url}
-    proc = subprocess.Popen([str(CLI), "serve"], env=env_for(db_url, fake_slack.api_url, tmp_path))
+    metrics_port = free_port()
+    env = env_for(db_url, fake_slack.api_url, tmp_path)
+    env["DRAGONFLY_SOCKET_METRICS_BIND"] = f"127.0.0.1:{metrics_port}"
+    proc = subprocess.Popen([str(CLI), "serve"], env=env)
     try:
         assert standin.wait_connected(60), "dragonfly serve did not open the Socket Mode WebSocket"
         opened = fake_slack.calls_to("apps.connections.open")
@@ -87,6 +92,16 @@ def test_socket_mode_acks_a_command_and_an_event(
                 break
             time.sleep(0.1)
         assert queued == [OFFICER]
+        # Each envelope is metered like the HTTP request it replaces, on the Socket Mode listener.
+        scraped = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10)
+        counts = {
+            (sample.labels.get("surface"), sample.labels.get("command"), sample.labels.get("status")): sample.value
+            for family in text_string_to_metric_families(scraped.text)
+            for sample in family.samples
+            if sample.name == "dragonfly_requests_total"
+        }
+        assert counts[("command", "help", "200")] == 1
+        assert counts[("event", "app_home_opened", "200")] == 1
     finally:
         proc.terminate()
         proc.wait(15)
