@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 200]
 
-Builds (or with --reuse keeps) database df_bench_scale: `--cases` cases with ~20 events each, set-based
+Builds (or with --reuse keeps) database df_bench_scale (--database NAME for another): `--cases` cases with ~20 events each, set-based
 (bench/scale_seed.py), and a valid hash chain. Then, with the bot served over real HTTP on loopback
 (signed requests, the Web API pointed at the fake Slack), prints p50/p99 for: the case card, `mine`
 for an owner with 5,000+ cases (at 1M), the App Home ack and the time until views.publish reaches the
@@ -85,20 +85,20 @@ def duration(name: str, fn: Callable[[], Any], floor: Callable[[], Any] | None, 
     return took
 
 
-def ensure_book(admin: str, cases: int, reuse: bool) -> str:
-    url = db.with_database(admin, DB_NAME)
+def ensure_book(admin: str, cases: int, reuse: bool, name: str = DB_NAME) -> str:
+    url = db.with_database(admin, name)
     if reuse:
         try:
             with psycopg.connect(url) as conn:
                 have = conn.execute("SELECT count(*) FROM enforcement_cases").fetchone()[0]  # type: ignore[index]
             db.upgrade(url)
-            print(f"reusing {DB_NAME}: {have} cases", flush=True)
+            print(f"reusing {name}: {have} cases", flush=True)
             return url
         except psycopg.OperationalError:
             pass
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")  # type: ignore[arg-type]
-        conn.execute(f"CREATE DATABASE {DB_NAME}")  # type: ignore[arg-type]
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
     db.upgrade(url)
     took = scale_seed.build(url, cases, chunk=25_000, log=lambda m: print(m, flush=True))
     print(f"built {cases} cases, ~{cases * scale_seed.EVENTS_PER_CASE} events in {took:.0f} s", flush=True)
@@ -110,11 +110,15 @@ def main() -> None:  # noqa: C901 (one run, in order)
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--reuse", action="store_true", help="keep an existing df_bench_scale book")
     p.add_argument("--samples", type=int, default=200)
+    p.add_argument("--database", default=DB_NAME, help=f"the book's database (default {DB_NAME})")
+    p.add_argument("--build-only", action="store_true", help="build (or reuse) the book, measure nothing")
     a = p.parse_args()
     admin = db.plain_url(
         os.environ.get("DRAGONFLY_BENCH_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
     )
-    url = ensure_book(admin, a.cases, a.reuse)
+    url = ensure_book(admin, a.cases, a.reuse, a.database)
+    if a.build_only:
+        return
 
     from sqlmodel import Session
 
