@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 200]
 
-Builds (or with --reuse keeps) database df_bench_scale (--database NAME for another): `--cases` cases with ~20 events each, set-based
-(bench/scale_seed.py), and a valid hash chain. Then, with the bot served over real HTTP on loopback
+Builds (or with --reuse keeps) database df_bench_scale (--database NAME for another; --build-only
+stops there): `--cases` cases with ~20 events each, set-based (bench/scale_seed.py), and a valid
+hash chain. Then, with the bot served over real HTTP on loopback
 (signed requests, the Web API pointed at the fake Slack), prints p50/p99 for: the case card, `mine`
 for an owner with 5,000+ cases (at 1M), the App Home ack and the time until views.publish reaches the
 fake Slack, the case picker search, a note and a stage move; and the durations of the digest selection,
