@@ -282,9 +282,18 @@ def main() -> None:  # noqa: C901 (one run, in order)
 
         return run
 
+    from datetime import UTC, datetime
+
+    from scheduler.jobs import digest, nightly
+
+    def digest_selection() -> None:
+        with engine.begin() as conn:
+            selected = digest.select_digest(conn, now=datetime.now(UTC))
+            print(f"    ({len(selected.items)} lines shown, {sum(selected.counts.values())} counted)", flush=True)
+
     duration(
         "digest selection",
-        q("SELECT count(*) FROM digest_items(now())"),
+        digest_selection,
         q("SELECT count(*) FROM enforcement_cases WHERE status = 'open' AND next_action_at < now()"),
         1,
     )
@@ -294,9 +303,15 @@ def main() -> None:  # noqa: C901 (one run, in order)
         q("SELECT tier, sum(cases) FROM case_totals GROUP BY tier"),
         5,
     )
+
+    def night() -> None:
+        with engine.begin() as conn:
+            firm_day = conn.execute(text("SELECT firm_today()")).scalar_one()
+            print(f"    {nightly.run(conn, now=datetime.now(UTC), today=firm_day)}", flush=True)
+
     duration(
-        "nightly (tiers, read model)",
-        q("SELECT expire_tier_overrides(), assign_tiers(), refresh_read_model_for_day()"),
+        "nightly (whole job)",
+        night,
         q("SELECT count(*) FROM case_read_model WHERE acc_until <= current_date"),
         60,
     )
