@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 200]
 
-Builds (or with --reuse keeps) database df_bench_scale: `--cases` cases with ~20 events each, set-based
-(bench/scale_seed.py), and a valid hash chain. Then, with the bot served over real HTTP on loopback
+Builds (or with --reuse keeps) database df_bench_scale (--database NAME for another; --build-only
+stops there): `--cases` cases with ~20 events each, set-based (bench/scale_seed.py), and a valid
+hash chain. Then, with the bot served over real HTTP on loopback
 (signed requests, the Web API pointed at the fake Slack), prints p50/p99 for: the case card, `mine`
 for an owner with 5,000+ cases (at 1M), the App Home ack and the time until views.publish reaches the
 fake Slack, the case picker search, a note and a stage move; and the durations of the digest selection,
@@ -85,20 +86,20 @@ def duration(name: str, fn: Callable[[], Any], floor: Callable[[], Any] | None, 
     return took
 
 
-def ensure_book(admin: str, cases: int, reuse: bool) -> str:
-    url = db.with_database(admin, DB_NAME)
+def ensure_book(admin: str, cases: int, reuse: bool, name: str = DB_NAME) -> str:
+    url = db.with_database(admin, name)
     if reuse:
         try:
             with psycopg.connect(url) as conn:
                 have = conn.execute("SELECT count(*) FROM enforcement_cases").fetchone()[0]  # type: ignore[index]
             db.upgrade(url)
-            print(f"reusing {DB_NAME}: {have} cases", flush=True)
+            print(f"reusing {name}: {have} cases", flush=True)
             return url
         except psycopg.OperationalError:
             pass
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")  # type: ignore[arg-type]
-        conn.execute(f"CREATE DATABASE {DB_NAME}")  # type: ignore[arg-type]
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
     db.upgrade(url)
     took = scale_seed.build(url, cases, chunk=25_000, log=lambda m: print(m, flush=True))
     print(f"built {cases} cases, ~{cases * scale_seed.EVENTS_PER_CASE} events in {took:.0f} s", flush=True)
@@ -110,11 +111,15 @@ def main() -> None:  # noqa: C901 (one run, in order)
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--reuse", action="store_true", help="keep an existing df_bench_scale book")
     p.add_argument("--samples", type=int, default=200)
+    p.add_argument("--database", default=DB_NAME, help=f"the book's database (default {DB_NAME})")
+    p.add_argument("--build-only", action="store_true", help="build (or reuse) the book, measure nothing")
     a = p.parse_args()
     admin = db.plain_url(
         os.environ.get("DRAGONFLY_BENCH_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
     )
-    url = ensure_book(admin, a.cases, a.reuse)
+    url = ensure_book(admin, a.cases, a.reuse, a.database)
+    if a.build_only:
+        return
 
     from sqlmodel import Session
 
@@ -277,9 +282,18 @@ def main() -> None:  # noqa: C901 (one run, in order)
 
         return run
 
+    from datetime import UTC, datetime
+
+    from scheduler.jobs import digest, nightly
+
+    def digest_selection() -> None:
+        with engine.begin() as conn:
+            selected = digest.select_digest(conn, now=datetime.now(UTC))
+            print(f"    ({len(selected.items)} lines shown, {sum(selected.counts.values())} counted)", flush=True)
+
     duration(
         "digest selection",
-        q("SELECT count(*) FROM digest_items(now())"),
+        digest_selection,
         q("SELECT count(*) FROM enforcement_cases WHERE status = 'open' AND next_action_at < now()"),
         1,
     )
@@ -289,9 +303,15 @@ def main() -> None:  # noqa: C901 (one run, in order)
         q("SELECT tier, sum(cases) FROM case_totals GROUP BY tier"),
         5,
     )
+
+    def night() -> None:
+        with engine.begin() as conn:
+            firm_day = conn.execute(text("SELECT firm_today()")).scalar_one()
+            print(f"    {nightly.run(conn, now=datetime.now(UTC), today=firm_day)}", flush=True)
+
     duration(
-        "nightly (tiers, read model)",
-        q("SELECT expire_tier_overrides(), assign_tiers(), refresh_read_model_for_day()"),
+        "nightly (whole job)",
+        night,
         q("SELECT count(*) FROM case_read_model WHERE acc_until <= current_date"),
         60,
     )

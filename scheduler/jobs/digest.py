@@ -2,7 +2,9 @@
 and 2 first, then the most overdue), blockers past their ETA, workflow deadlines already past
 (a section of their own), workflow deadlines within the next 3 business days, deadline
 warnings recorded since the last digest and open cases without a next action; a roll-up by
-owner to the ops channel. Closed cases never appear (digest_items)."""
+owner to the ops channel. Closed cases never appear. Each section shows its first lines and its
+count (sql/0121_digest_lines.sql), so the selection reads O(owners x sections) rows from indexes
+for the lines, not every past-due case of the book."""
 
 from __future__ import annotations
 
@@ -61,35 +63,60 @@ class Item:
         return f"{text_}: {esc(self.detail)}" if self.detail else text_
 
 
-def select_items(conn: Connection, *, now: datetime, since: datetime | None = None) -> list[Item]:
-    """The digest lines for everyone, in reading order."""
-    rows = conn.execute(text("SELECT * FROM digest_items(:now, :since)"), {"now": now, "since": since})
-    return [
-        Item(
-            owner=r.owner,
-            section=_section_of(r.section, r.overdue_days),
-            case_ref=r.case_ref,
-            case_number=int(r.case_number),
-            tier=int(r.tier),
-            stage=r.stage,
-            due_at=r.due_at,
-            due_on=r.due_on,
-            detail=r.detail,
-            overdue_days=float(r.overdue_days) if r.overdue_days is not None else None,
+# A DM shows at most MAX_BLOCKS blocks, so no section can show more lines than that; the rest are
+# counted (digest_lines returns each section's count with its first lines).
+PER_SECTION = MAX_BLOCKS
+
+
+@dataclass(frozen=True)
+class Digest:
+    items: list[Item]  # the lines shown, in reading order (the first PER_SECTION of each section)
+    counts: dict[tuple[str | None, str], int]  # (owner, section) -> lines in that section
+
+    def owner_counts(self, owner: str | None) -> dict[str, int]:
+        return {k: n for (o, k), n in self.counts.items() if o == owner}
+
+
+def select_digest(
+    conn: Connection, *, now: datetime, since: datetime | None = None, per_section: int | None = PER_SECTION
+) -> Digest:
+    """The digest for everyone: per owner and section its first `per_section` lines (all: None)
+    and its count (sql/0121_digest_lines.sql)."""
+    rows = conn.execute(
+        text("SELECT * FROM digest_lines(:now, :since, 3, :per)"), {"now": now, "since": since, "per": per_section}
+    )
+    items, counts = [], {}
+    for r in rows:
+        counts[(r.owner, r.section)] = int(r.lines)
+        items.append(
+            Item(
+                owner=r.owner,
+                section=r.section,
+                case_ref=r.case_ref,
+                case_number=int(r.case_number),
+                tier=int(r.tier),
+                stage=r.stage,
+                due_at=r.due_at,
+                due_on=r.due_on,
+                detail=r.detail,
+                overdue_days=float(r.overdue_days) if r.overdue_days is not None else None,
+            )
         )
-        for r in rows
-    ]
+    return Digest(items=items, counts=counts)
 
 
-def _section_of(section: str, overdue_days: Any) -> str:
-    """digest_items returns every workflow deadline up to the horizon, past ones included; a
-    deadline already past (due before today) is read in its own section, not as "upcoming"."""
-    if section == "deadline" and overdue_days is not None and overdue_days > 0:
-        return "deadline_overdue"
-    return section
+def select_items(conn: Connection, *, now: datetime, since: datetime | None = None) -> list[Item]:
+    """Every digest line for everyone, in reading order."""
+    return select_digest(conn, now=now, since=since, per_section=None).items
 
 
-def owner_message(owner: str, items: list[Item], day: date, tz: ZoneInfo) -> Message:
+def owner_message(
+    owner: str, items: list[Item], day: date, tz: ZoneInfo, counts: dict[str, int] | None = None
+) -> Message:
+    """`items`: the owner's lines in reading order; `counts`: lines per section (default: `items`')."""
+    if counts is None:
+        counts = {k: sum(1 for i in items if i.section == k) for k in SECTIONS}
+    total = sum(counts.values())
     blocks: list[dict[str, Any]] = [header(f"Your enforcement digest, {day:%a %d %b %Y}")]
     shown = 0
     for key, title in SECTIONS.items():
@@ -98,24 +125,20 @@ def owner_message(owner: str, items: list[Item], day: date, tz: ZoneInfo) -> Mes
             continue
         if len(blocks) >= MAX_BLOCKS - 2:
             break
-        blocks.append(section(f"*{title}* ({count(len(lines))})"))
+        blocks.append(section(f"*{title}* ({count(counts.get(key, len(lines)))})"))
         for item in lines:
             if len(blocks) >= MAX_BLOCKS - 1:
                 break
             blocks.append(section(item.line(tz), case_ref=item.case_ref))
             shown += 1
-    if shown < len(items):
+    if shown < total:
         blocks.append(
             context(
-                f"…and {count(len(items) - shown)} more lines. `/enforce mine` pages through all your open"
+                f"…and {count(total - shown)} more lines. `/enforce mine` pages through all your open"
                 " cases, past due first (`/enforce mine past-due` for the past-due ones only)."
             )
         )
-    summary = ", ".join(
-        f"{count(sum(1 for i in items if i.section == k))} {t.lower()}"
-        for k, t in SECTIONS.items()
-        if any(i.section == k for i in items)
-    )
+    summary = ", ".join(f"{count(counts[k])} {t.lower()}" for k, t in SECTIONS.items() if counts.get(k))
     return Message(
         recipient=owner,
         method="chat.postMessage",
@@ -123,10 +146,11 @@ def owner_message(owner: str, items: list[Item], day: date, tz: ZoneInfo) -> Mes
     )
 
 
-def rollup_message(channel: str, items: list[Item], day: date) -> Message:
+def rollup_message(channel: str, lines: dict[tuple[str | None, str], int], day: date) -> Message:
+    """`lines`: (owner, section) -> how many lines (Digest.counts)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for i in items:
-        counts[i.owner or UNASSIGNED][i.section] += 1
+    for (owner, key), n in lines.items():
+        counts[owner or UNASSIGNED][key] += n
     blocks: list[dict[str, Any]] = [header(f"Digest roll-up by owner, {day:%a %d %b %Y}")]
     if not counts:
         blocks.append(
@@ -143,7 +167,7 @@ def rollup_message(channel: str, items: list[Item], day: date) -> Message:
         method="chat.postMessage",
         payload={
             "channel": channel,
-            "text": f"Digest roll-up: {count(len(items))} items, {count(len(counts))} owners",
+            "text": f"Digest roll-up: {count(sum(lines.values()))} items, {count(len(counts))} owners",
             "blocks": blocks,
         },
     )
@@ -153,11 +177,14 @@ def build(conn: Connection, ctx: Context) -> tuple[list[Message], dict[str, Any]
     today = ctx.today
     local_now = periods.local(ctx.now, ctx.tz)
     since = periods.at_local(periods.previous_business_day(today), local_now.timetz().replace(tzinfo=None), ctx.tz)
-    items = select_items(conn, now=ctx.now, since=since)
+    selected = select_digest(conn, now=ctx.now, since=since)
     by_owner: dict[str, list[Item]] = defaultdict(list)
-    for item in items:
+    for item in selected.items:
         if item.owner:
             by_owner[item.owner].append(item)
-    messages = [owner_message(owner, owner_items, today, ctx.tz) for owner, owner_items in by_owner.items()]
-    messages.append(rollup_message(ctx.services.settings.dragonfly_ops_channel, items, today))
-    return messages, {"owners": len(by_owner), "items": len(items)}
+    messages = [
+        owner_message(owner, owner_items, today, ctx.tz, selected.owner_counts(owner))
+        for owner, owner_items in by_owner.items()
+    ]
+    messages.append(rollup_message(ctx.services.settings.dragonfly_ops_channel, selected.counts, today))
+    return messages, {"owners": len(by_owner), "items": sum(selected.counts.values())}
