@@ -1,29 +1,8 @@
 -- depends: 0070_read_model
--- rm_accrual is the read model's most-called piece: every refresh (every write through a
--- sanctioned function, sql/0070) runs it once per case. As a SECURITY DEFINER function with its
--- own search_path PostgreSQL cannot inline it, so each call planned its six sub-queries afresh:
--- ~1.2 ms a call, two thirds of a refresh. Inlined into the view it costs ~0.1 ms. It needs no
--- privileges of its own (it is read through v_case_read_model_computed by SECURITY DEFINER
--- functions and the operator), and the table it reads is schema-qualified, so a session's
--- search_path cannot point it elsewhere. Same body, same answers.
--- The view keeps today as one value (OFFSET 0 fences the sub-query): once rm_accrual is inlined,
--- the planner would otherwise copy firm_today() into each of its sub-queries.
-
-CREATE OR REPLACE FUNCTION rm_accrual(p_judgment_id bigint, p_accrual date, p_today date)
-RETURNS TABLE (acc_from date, acc_rate_days numeric, acc_rate numeric, acc_until date)
-LANGUAGE sql STABLE SECURITY INVOKER AS $$
-    WITH s AS (SELECT from_date, to_date, rate FROM public.interest_segments WHERE judgment_id = p_judgment_id),
-    f AS (SELECT greatest(p_accrual, coalesce((SELECT max(b) FROM s, LATERAL (VALUES (s.from_date), (s.to_date)) v(b)
-                                                WHERE b <= p_today), p_accrual)) AS d)
-    SELECT f.d,
-           coalesce((SELECT sum(s.rate * greatest(0, least(coalesce(s.to_date, 'infinity'::date), f.d)
-                                                   - greatest(s.from_date, p_accrual))) FROM s), 0),
-           coalesce((SELECT sum(s.rate) FROM s WHERE s.from_date <= f.d
-                        AND coalesce(s.to_date, 'infinity'::date) > f.d), 0),
-           (SELECT min(b) FROM s, LATERAL (VALUES (s.from_date), (s.to_date)) v(b) WHERE b > f.d)
-      FROM f
-$$;
-ALTER FUNCTION rm_accrual(bigint, date, date) RESET ALL;
+-- The read model's recomputation (v_case_read_model_computed, sql/0070) keeps today as one value:
+-- OFFSET 0 fences the sub-query, so once rm_accrual is inlined (sql/0124) the planner does not copy
+-- firm_today() into each of its six sub-queries (measured: a case's recomputation ~3x cheaper with
+-- both). Same columns, same answers.
 
 CREATE OR REPLACE VIEW v_case_read_model_computed AS
 SELECT c.id AS case_id, c.judgment_id, c.owner_slack_id, c.status = 'open' AS is_open, c.tier, c.stage, c.stage_entered_at,
