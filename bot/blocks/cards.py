@@ -248,7 +248,7 @@ def mine(cases: list[Any], *, tz: tzinfo, total: int, page: int = 1, filter_: st
             f"{flags}*{c.case_ref}* T{c.tier} {c.stage} - {esc(clip(c.debtor_name or '', 120))} - "
             f"next {day(c.next_action_at, tz)} · {money(c.balance)}"
         )
-        blocks.append(section(line, accessory=button("Open", f"{ids.A_OPEN_CASE}:{c.case_ref}", c.case_ref)))
+        blocks.append(section(line, case_ref=c.case_ref))
     rest = total - last
     nav = []
     if page > 1:
@@ -281,7 +281,8 @@ def waiting_for_document(
                 f" filed as {kinds[0]}."
                 if len(kinds) > 1
                 else ""
-            )
+            ),
+            block_id=ids.B_WAITING,
         ),
         context("Dragonfly records the step once the file is in storage, then replies here."),
         *(extra or []),
