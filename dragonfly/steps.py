@@ -18,72 +18,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dragonfly import rpc, rules
-from dragonfly.errors import DomainError, NotFound
+from dragonfly.errors import DomainError
+from dragonfly.transitions import Transition, Workflow, transition, workflow
 
 # A field left out of the JSON when empty: rows written before the field existed lack it too.
 OPTIONAL: Mapping[str, bool] = {"optional": True}
-
-
-# -- the workflow rules a step is checked against (v_workflow_transitions, v_enforcement_actions)
-
-
-@dataclass(frozen=True)
-class Transition:
-    kind: str
-    from_state: str
-    to_state: str
-    document_kinds: list[str]
-    terminal: bool
-
-
-_TRANSITIONS = "SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
-
-
-def transition(conn: Connection, *, kind: str, from_state: str, to_state: str | None = None) -> Transition | None:
-    """A workflow transition (from_state '' is "queue a new one"); None if not allowed."""
-    found = next_transitions(conn, kind=kind, from_state=from_state, to_state=to_state)
-    return found[0] if found else None
-
-
-def next_transitions(conn: Connection, *, kind: str, from_state: str, to_state: str | None = None) -> list[Transition]:
-    """The steps a workflow may take from its state (only the one to `to_state`, if given)."""
-    sql, params = _TRANSITIONS + " WHERE kind = :kind AND from_state = :s", {"kind": kind, "s": from_state}
-    if to_state is not None:
-        sql, params["to"] = sql + " AND to_state = :to", to_state.strip().lower()
-    rows = conn.execute(text(sql + " ORDER BY to_state"), params)
-    return [Transition(r.kind, r.from_state, r.to_state, list(r.document_kinds), r.terminal) for r in rows]
-
-
-@dataclass(frozen=True)
-class Workflow:
-    action_id: int
-    case_ref: str
-    kind: str
-    state: str
-    is_open: bool
-
-
-def workflow(conn: Connection, *, case_ref: str, action_id: int) -> Workflow:
-    """One workflow of a case, or NotFound."""
-    row = conn.execute(
-        text(
-            "SELECT action_id, case_ref, kind, state, is_open FROM v_enforcement_actions"
-            " WHERE action_id = :id AND case_ref = :ref"
-        ),
-        {"id": action_id, "ref": case_ref},
-    ).first()
-    if row is None:
-        raise NotFound(
-            f"{case_ref} has no workflow #{action_id}",
-            f"The case card lists its workflows: /enforce case {case_ref}",
-        )
-    return Workflow(row.action_id, row.case_ref, row.kind, row.state, row.is_open)
-
-
-# -- the steps ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -101,6 +43,7 @@ class On:
 @dataclass(frozen=True)
 class Step:
     op: ClassVar[str]
+    recipient_required: ClassVar[bool] = False  # the papers are addressed to someone named
 
     @property
     def key(self) -> str:
@@ -204,7 +147,7 @@ class QueueWorkflow(Step):
         )
 
     def recorded(self, case_ref: str, result: Mapping[str, Any]) -> str:
-        return f"{case_ref}: {result.get('kind')} #{result.get('action_id')} started ({result.get('state')})."
+        return _workflow_now(case_ref, result, f"started ({result.get('state')})")
 
 
 @dataclass(frozen=True)
@@ -254,7 +197,7 @@ class AdvanceWorkflow(Step):
         )
 
     def recorded(self, case_ref: str, result: Mapping[str, Any]) -> str:
-        return f"{case_ref}: {result.get('kind')} #{result.get('action_id')} is now {result.get('state')}."
+        return _workflow_now(case_ref, result, f"is now {result.get('state')}")
 
 
 @dataclass(frozen=True)
@@ -301,6 +244,7 @@ class IssueSubpoena(Step):
     the mailing days when served by mail (CPLR 2103(b)(2))."""
 
     op: ClassVar[str] = "subpoena"
+    recipient_required: ClassVar[bool] = True
     recipient: str
     by_mail: bool = field(default=False, metadata=OPTIONAL)
     served_on: str | None = field(default=None, metadata=OPTIONAL)
@@ -347,6 +291,10 @@ class Attach(Step):
 
     def apply(self, conn: Connection, on: On) -> dict[str, Any]:
         return {"case_ref": on.case_ref, "attached": True}
+
+
+def _workflow_now(case_ref: str, result: Mapping[str, Any], how: str) -> str:
+    return f"{case_ref}: {result.get('kind')} #{result.get('action_id')} {how}."
 
 
 KINDS: dict[str, type[Step]] = {s.op: s for s in (QueueWorkflow, AdvanceWorkflow, Pay, IssueSubpoena, Attach)}

@@ -27,8 +27,22 @@ from dragonfly.errors import InvalidInput, MissingReason
 _routes: WeakKeyDictionary[App, dict[str, SubCommand]] = WeakKeyDictionary()
 
 
+class _Services:
+    """The services and the firm's time zone of a request."""
+
+    context: BoltContext
+
+    @property
+    def services(self) -> Any:
+        return self.context["services"]
+
+    @property
+    def tz(self) -> Any:
+        return self.services.settings.tz
+
+
 @dataclass(frozen=True)
-class Request:
+class Request(_Services):
     """One typed `/enforce` command, as a spec's parts see it."""
 
     ack: Any
@@ -51,14 +65,6 @@ class Request:
     def case(self) -> str | None:
         """The case the first word names, if any (a form opens with it picked)."""
         return parsing.case_ref(self.args[0]) if self.args else None
-
-    @property
-    def services(self) -> Any:
-        return self.context["services"]
-
-    @property
-    def tz(self) -> Any:
-        return self.services.settings.tz
 
     def usage(self) -> str:
         """The "Write: ..." hint of this sub-command."""
@@ -158,7 +164,7 @@ def subcommand(app: App, *specs: SubCommand) -> None:
 
 
 @dataclass
-class Form:
+class Form(_Services):
     """A submitted form, as a spec's `read` sees it."""
 
     body: dict[str, Any]
@@ -186,14 +192,6 @@ class Form:
         from bot.service import meta_of
 
         return meta_of(self.view)
-
-    @property
-    def services(self) -> Any:
-        return self.context["services"]
-
-    @property
-    def tz(self) -> Any:
-        return self.services.settings.tz
 
 
 def _install_form(app: App, spec: SubCommand) -> None:

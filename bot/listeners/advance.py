@@ -4,7 +4,6 @@ recorded now or, when it is a legal act, once its document is stored."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -12,31 +11,19 @@ from sqlalchemy import Connection
 
 from bot import ids, parsing
 from bot.blocks import modals
-from bot.listeners import Form, Request, SubCommand, Work, subcommand
-from bot.listeners.documents import check_kind, exemption_file, queue_file, step_file, with_exemption_forms
+from bot.listeners import Form, Request, SubCommand, subcommand
+from bot.listeners.documents import Submitted, check_kind, exemption_file, step_file, with_file
 from bot.listeners.workflows import forms_by_form, garnishee_of, needs_exemption_forms, recorded_garnishee
 from bot.service import wait_for_document
-from dragonfly import steps
+from dragonfly import transitions
 from dragonfly.errors import DomainError, InvalidInput
 from dragonfly.steps import AdvanceWorkflow, On
 
 
-@dataclass(frozen=True)
-class Advanced:
-    """A workflow step, typed or submitted, and where its document comes from."""
-
-    case_ref: str
-    step: AdvanceWorkflow
-    channel: str | None
-    client: Any
-    file: dict[str, Any] | None = None
-    forms: dict[str, Any] | None = None
-    document_kind: str = ""
-
-
-def advance(conn: Connection, user: str, a: Advanced) -> str:
+def advance(conn: Connection, user: str, a: Submitted) -> str:
     """Record a workflow step now (no document needed) or wait for its document."""
     step = a.step
+    assert isinstance(step, AdvanceWorkflow)
     w, t = step.transition(conn, a.case_ref)
     t = t if w.is_open else None
     garnishee = step.garnishee_kind
@@ -56,7 +43,7 @@ def advance(conn: Connection, user: str, a: Advanced) -> str:
     return f":white_check_mark: {a.case_ref}: {r['kind']} #{step.action_id} {r['from']} -> {r['state']}{done}."
 
 
-def advance_args(r: Request) -> Advanced:
+def advance_args(r: Request) -> Submitted:
     a = r.args
     ref = parsing.case_ref(a[0])
     if not a[1].lstrip("#").isdigit():
@@ -70,7 +57,7 @@ def advance_args(r: Request) -> Advanced:
         officer_docket=docket,
         garnishee_kind=on,
     )
-    return Advanced(ref, step, r.body["channel_id"], r.client)
+    return Submitted(ref, step, r.body["channel_id"], r.client)
 
 
 def advance_form(r: Request) -> dict[str, Any]:
@@ -78,7 +65,7 @@ def advance_form(r: Request) -> dict[str, Any]:
     return modals.advance_modal(r.meta(), r.case(), action)
 
 
-def advance_fields(f: Form) -> Advanced | None:
+def advance_fields(f: Form) -> Submitted | None:
     ref, state = f.value(ids.B_CASE), (f.value(ids.B_STATE) or "").lower()
     raw_id = (f.value(ids.B_ACTION) or "").lstrip("#")
     if not raw_id.isdigit():
@@ -88,12 +75,12 @@ def advance_fields(f: Form) -> Advanced | None:
     w = t = None
     with f.services.engine.begin() as conn:
         try:
-            w = steps.workflow(conn, case_ref=ref, action_id=action_id)
+            w = transitions.workflow(conn, case_ref=ref, action_id=action_id)
         except DomainError as e:
             f.errors[ids.B_ACTION] = str(e)
-        t = steps.transition(conn, kind=w.kind, from_state=w.state, to_state=state) if w else None
+        t = transitions.transition(conn, kind=w.kind, from_state=w.state, to_state=state) if w else None
         if w is not None and t is None:
-            allowed = [x.to_state for x in steps.next_transitions(conn, kind=w.kind, from_state=w.state)]
+            allowed = [x.to_state for x in transitions.next_transitions(conn, kind=w.kind, from_state=w.state)]
             f.errors[ids.B_STATE] = (
                 f"{w.kind} #{action_id} cannot go from {w.state} to {state}. "
                 f"Next steps: {', '.join(allowed) or 'none'}."
@@ -116,19 +103,8 @@ def advance_fields(f: Form) -> Advanced | None:
         garnishee_kind=garnishee,
     )
     channel = f.meta.get("channel")
-    return Advanced(ref, step, channel, f.client, file, forms, doc_kind or (needs[0] if needs else ""))
-
-
-def advance_submitted(a: Advanced) -> Work:
-    def work(conn: Connection, user: str) -> str:
-        if a.file is None:
-            return advance(conn, user, a)
-        step = with_exemption_forms(conn, user, a.step, forms=a.forms, case_ref=a.case_ref, channel=a.channel)
-        return queue_file(
-            conn, user, file=a.file, case_ref=a.case_ref, document_kind=a.document_kind, step=step, channel=a.channel
-        )
-
-    return work
+    kind = doc_kind or (needs[0] if needs else "")
+    return Submitted(ref, step, channel, f.client, file=file, forms=forms, document_kind=kind)
 
 
 ADVANCE = SubCommand(
@@ -142,7 +118,7 @@ ADVANCE = SubCommand(
     needs=3,
     view=ids.VIEW_ADVANCE,
     read=advance_fields,
-    form_work=advance_submitted,
+    form_work=lambda a: with_file(a, lambda conn, user: advance(conn, user, a)),
     error_block=ids.B_STATE,
 )
 COMMANDS = [ADVANCE]

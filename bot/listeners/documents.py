@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -15,7 +16,7 @@ from sqlalchemy import Connection
 
 from bot import ids, reads
 from bot.blocks.common import esc
-from bot.listeners import Form
+from bot.listeners import Form, Work
 from bot.middleware import require, services_of
 from bot.service import Duplicate, check_file, ingest, once, tell
 from dragonfly import rpc, steps
@@ -107,6 +108,35 @@ def queue_file(
         reply_channel=channel,
     )
     return STORING.format(name=esc(file.get("name") or "the file"), case_ref=case_ref, step=label)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A step typed or submitted in a form, and where its document comes from: a form's file
+    (with the exemption forms, when needed) or, typed, the thread of a "waiting" message."""
+
+    case_ref: str
+    step: Step
+    channel: str | None
+    client: Any
+    key: str = ""
+    file: dict[str, Any] | None = None
+    forms: dict[str, Any] | None = None
+    document_kind: str = ""
+
+
+def with_file(s: Submitted, otherwise: Work) -> Work:
+    """A form's work: queue its document for the worker, or, without one, do `otherwise`."""
+
+    def work(conn: Connection, user: str) -> str:
+        if s.file is None:
+            return otherwise(conn, user)
+        step = with_exemption_forms(conn, user, s.step, forms=s.forms, case_ref=s.case_ref, channel=s.channel)
+        return queue_file(
+            conn, user, file=s.file, case_ref=s.case_ref, document_kind=s.document_kind, step=step, channel=s.channel
+        )
+
+    return work
 
 
 def accepted_kinds(conn: Connection, request: reads.UploadRequest) -> list[str]:

@@ -14,7 +14,7 @@ from bot import ids, parsing, reads
 from bot.blocks import modals
 from bot.listeners import Form, Request, SubCommand, Work, subcommand
 from bot.listeners.common import meta, open_modal
-from bot.listeners.documents import queue_file, step_file
+from bot.listeners.documents import Submitted, step_file, with_file
 from bot.middleware import require, services_of
 from bot.service import wait_for_document
 from dragonfly import rules
@@ -45,16 +45,9 @@ def kind_of(text: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Payment:
-    """A typed or submitted payment: the step, and where its proof comes from."""
-
-    case_ref: str
+class Payment(Submitted):
     step: Pay
-    proof_required: bool
-    channel: str | None
-    client: Any = None
-    file: dict[str, Any] | None = None
-    document_kind: str | None = None
+    proof_required: bool = False
 
 
 def pay_args(r: Request) -> Payment:
@@ -70,7 +63,7 @@ def pay_args(r: Request) -> Payment:
         reverses = int(target)
     step = Pay(amount=amount, kind=kind, idempotency_key=f"slack:pay:{r.body.get('trigger_id')}", reverses=reverses)
     required = r.services.settings.dragonfly_payment_proof_required and reverses is None
-    return Payment(ref, step, required, r.body["channel_id"], client=r.client)
+    return Payment(ref, step, r.body["channel_id"], r.client, proof_required=required)
 
 
 def pay_fields(f: Form) -> Payment:
@@ -83,28 +76,18 @@ def pay_fields(f: Form) -> Payment:
     if doc_kind not in accepted:
         f.errors[ids.B_DOC_KIND] = f"Proof of payment is a {' or '.join(accepted)} document."
     step = Pay(amount=amount or Decimal(0), kind=kind, idempotency_key=f"slack:pay:{f.view['id']}")
-    return Payment(f.value(ids.B_CASE), step, False, f.meta.get("channel"), file=file, document_kind=doc_kind)
+    return Payment(f.value(ids.B_CASE), step, f.meta.get("channel"), f.client, file=file, document_kind=doc_kind)
 
 
 def pay_work(p: Payment) -> Work:
-    def work(conn: Connection, user: str) -> str:
-        if p.file is not None:
-            return queue_file(
-                conn,
-                user,
-                file=p.file,
-                case_ref=p.case_ref,
-                document_kind=p.document_kind or "",
-                step=p.step,
-                channel=p.channel,
-            )
+    def now(conn: Connection, user: str) -> str:
         if not p.proof_required:
             return record(conn, user, case_ref=p.case_ref, payment=p.step)
         reads.require_case(conn=conn, case_ref=p.case_ref)
         assert p.channel is not None
         return wait_for_document(conn, client=p.client, channel=p.channel, user=user, case_ref=p.case_ref, step=p.step)
 
-    return work
+    return with_file(p, now)
 
 
 def pay_form(r: Request) -> dict[str, Any]:

@@ -7,7 +7,6 @@ until the document is stored. Steps without a document are recorded in the reque
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -16,12 +15,12 @@ from sqlmodel import Session
 
 from bot import ids, parsing, reads
 from bot.blocks import modals
-from bot.listeners import Form, Request, SubCommand, Work, subcommand
-from bot.listeners.documents import check_kind, exemption_file, queue_file, step_file, with_exemption_forms
+from bot.listeners import Form, Request, SubCommand, subcommand
+from bot.listeners.documents import Submitted, check_kind, exemption_file, step_file, with_file
 from bot.service import wait_for_document
 from dragonfly import queries, rules, steps
 from dragonfly.errors import DocumentRequired, InvalidInput, MissingReason
-from dragonfly.steps import On, QueueWorkflow, Step
+from dragonfly.steps import On, QueueWorkflow
 
 WORKFLOWS = {
     "levy": "levy",
@@ -72,21 +71,7 @@ def forms_by_form(case_ref: str, what: str, command: str) -> DocumentRequired:
     )
 
 
-@dataclass(frozen=True)
-class Started:
-    """A workflow to start, typed or submitted, and where its document comes from."""
-
-    case_ref: str
-    step: Step
-    channel: str | None
-    client: Any
-    key: str
-    file: dict[str, Any] | None = None
-    forms: dict[str, Any] | None = None
-    document_kind: str = ""
-
-
-def start(conn: Connection, user: str, s: Started) -> str:
+def start(conn: Connection, user: str, s: Submitted) -> str:
     """Start a workflow now (no document needed) or wait for its document."""
     step = s.step
     reads.require_case(conn=conn, case_ref=s.case_ref)
@@ -100,7 +85,7 @@ def start(conn: Connection, user: str, s: Started) -> str:
     return f":white_check_mark: {s.case_ref}: {r['kind']} #{r['action_id']} started ({r['state']})."
 
 
-def start_args(r: Request) -> Started:
+def start_args(r: Request) -> Submitted:
     kind = WORKFLOWS[r.word]
     ref = parsing.case_ref(r.args[0])
     on, rest = parsing.prefixed(r.args[1:], "on:")
@@ -109,23 +94,25 @@ def start_args(r: Request) -> Started:
     if kind in ("restraining_notice", "levy"):
         garnishee = garnishee_of(on, required=kind == "restraining_notice", what=kind.replace("_", " "))
     recipient = " ".join(rest) or None
-    if kind == "information_subpoena" and not recipient:
-        raise MissingReason("A subpoena needs its recipient", r.usage().replace("[recipient]", "<recipient>"))
     step = steps.start_workflow(
         kind, recipient=recipient, garnishee_kind=garnishee, by_mail=(by or "").lower() == "mail"
     )
-    return Started(ref, step, r.body["channel_id"], r.client, key=f"slack:{r.body.get('trigger_id')}")
+    if step.recipient_required and not recipient:
+        raise MissingReason(f"A {r.word} needs its recipient", r.usage().replace("[recipient]", "<recipient>"))
+    return Submitted(ref, step, r.body["channel_id"], r.client, key=f"slack:{r.body.get('trigger_id')}")
 
 
 def start_form(r: Request) -> dict[str, Any]:
     kind = WORKFLOWS[r.word]
     with r.services.engine.begin() as conn:
-        kinds = steps.start_workflow(kind, recipient=None).document_kinds(conn, None)
+        step = steps.start_workflow(kind, recipient=None)
+        kinds = step.document_kinds(conn, None)
     meta = r.meta(kind=kind)
-    return modals.workflow_modal(meta, None, title=f"Start a {r.word}", kinds=kinds)
+    title = f"Start a {r.word}"
+    return modals.workflow_modal(meta, None, title=title, kinds=kinds, recipient_required=step.recipient_required)
 
 
-def start_fields(f: Form) -> Started:
+def start_fields(f: Form) -> Submitted:
     kind, ref = f.meta["kind"], f.value(ids.B_CASE)
     restraint = kind == "restraining_notice"
     garnishee = f.field(
@@ -144,19 +131,8 @@ def start_fields(f: Form) -> Started:
     check_kind(f, needs, doc_kind)
     key = f"view:{f.view['id']}"
     channel = f.meta.get("channel")
-    return Started(ref, step, channel, f.client, key, file, forms, doc_kind or (needs[0] if needs else ""))
-
-
-def start_submitted(s: Started) -> Work:
-    def work(conn: Connection, user: str) -> str:
-        if s.file is None:
-            return start(conn, user, s)
-        step = with_exemption_forms(conn, user, s.step, forms=s.forms, case_ref=s.case_ref, channel=s.channel)
-        return queue_file(
-            conn, user, file=s.file, case_ref=s.case_ref, document_kind=s.document_kind, step=step, channel=s.channel
-        )
-
-    return work
+    kind = doc_kind or (needs[0] if needs else "")
+    return Submitted(ref, step, channel, f.client, key, file=file, forms=forms, document_kind=kind)
 
 
 START = SubCommand(
@@ -171,7 +147,7 @@ START = SubCommand(
     notes=("`restrain DF-n on:bank|employer|third_party|debtor ...`; `subpoena DF-n by:mail ...` when mailed",),
     view=ids.VIEW_WORKFLOW,
     read=start_fields,
-    form_work=start_submitted,
+    form_work=lambda s: with_file(s, lambda conn, user: start(conn, user, s)),
     error_block=ids.B_CASE,
 )
 
