@@ -86,7 +86,8 @@ class SubCommand:
     `parse` turns the typed words into what `work` needs (refusing with a sentence); `work` returns
     the recording, run once in one transaction as the caller (bot.listeners.common.act); a read
     gives `reply` instead (the reply's body). With fewer than `needs` words, `form` opens (or, with
-    no form, the person is told `missing` and the usage). `role_of` names a stricter role for some
+    no form, the person is told `missing` and the usage); `modal` is a form that opens on the case
+    typed or clicked. `role_of` names a stricter role for some
     parsed commands (a payment reversal is for admins)."""
 
     name: str
@@ -98,6 +99,7 @@ class SubCommand:
     work: Callable[[Any], Work] | None = None
     reply: Callable[[Request, str, Any], dict[str, Any]] | None = None
     form: Callable[[Request], dict[str, Any]] | None = None
+    modal: Callable[[dict[str, Any], str | None], dict[str, Any]] | None = None  # form = modal(meta, case)
     needs: int = 1
     missing: str = "Which case?"
     aliases: tuple[str, ...] = ()
@@ -134,10 +136,11 @@ def run(spec: SubCommand, request: Request) -> None:
     from bot.middleware import require
 
     if len(request.args) < spec.needs:
-        if spec.form is None:
+        if spec.form is None and spec.modal is None:
             raise MissingReason(spec.missing, request.usage())
         require(request.context, spec.role or "viewer", spec.wording(request.word))
-        open_modal(ack=request.ack, client=request.client, body=request.body, view=spec.form(request))
+        view = spec.form(request) if spec.form else spec.modal(request.meta(), request.case())  # type: ignore[misc]
+        open_modal(ack=request.ack, client=request.client, body=request.body, view=view)
         return
     parsed = spec.parse(request)
     role, what = spec.role_of(parsed) if spec.role_of else (spec.role, spec.wording(request.word))
@@ -220,11 +223,6 @@ def _install_form(app: App, spec: SubCommand) -> None:
 def calls(function: Callable[..., str]) -> Callable[[dict[str, Any]], Work]:
     """A spec's work that calls `function(conn, user, **parsed)`."""
     return lambda parsed: lambda conn, user: function(conn, user, **parsed)
-
-
-def case_form(build: Callable[[dict[str, Any], str | None], dict[str, Any]]) -> Callable[[Request], dict[str, Any]]:
-    """A spec's form: `build(meta, case)`, with the case the person typed picked."""
-    return lambda request: build(request.meta(), request.case())
 
 
 def subcommand_names() -> set[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from bot import ids, parsing
 from bot.blocks import modals
 from bot.blocks.common import clip, esc
-from bot.listeners import Form, Request, SubCommand, calls, case_form, subcommand
+from bot.listeners import Form, Request, SubCommand, calls, subcommand
 from bot.listeners.common import form_button
 from dragonfly import rpc
 from dragonfly.errors import MissingReason
@@ -89,7 +89,7 @@ OVERRIDE = SubCommand(
     what="Overriding a tier",
     parse=override_args,
     work=calls(do_override),
-    form=case_form(modals.override_modal),
+    modal=modals.override_modal,
     needs=2,
     view=ids.VIEW_OVERRIDE,
     read=override_fields,
@@ -102,7 +102,7 @@ ASSIGN = SubCommand(
     what="Assigning a case",
     parse=lambda r: dict(case_ref=parsing.case_ref(r.args[0]), owner=parsing.slack_user(r.args[1])),
     work=calls(do_assign),
-    form=case_form(modals.assign_modal),
+    modal=modals.assign_modal,
     needs=2,
     view=ids.VIEW_ASSIGN,
     read=lambda f: dict(case_ref=f.value(ids.B_CASE), owner=f.value(ids.B_USER)),
@@ -115,7 +115,7 @@ NOTE = SubCommand(
     what="Adding a note",
     parse=note_args,
     work=calls(do_note),
-    form=case_form(modals.note_modal),
+    modal=modals.note_modal,
     needs=2,
     view=ids.VIEW_NOTE,
     read=lambda f: dict(case_ref=f.value(ids.B_CASE), note=f.value(ids.B_NOTE)),
@@ -128,7 +128,7 @@ NEXT = SubCommand(
     what="Setting the next action",
     parse=next_args,
     work=calls(do_next),
-    form=case_form(modals.next_modal),
+    modal=modals.next_modal,
     needs=2,
     view=ids.VIEW_NEXT,
     read=next_fields,
@@ -139,5 +139,5 @@ COMMANDS = [OVERRIDE, ASSIGN, NOTE, NEXT]
 
 def register(app: App) -> None:
     subcommand(app, *COMMANDS)
-    form_button(app, ids.A_OPEN_NOTE, NOTE, modals.note_modal)
-    form_button(app, ids.A_OPEN_NEXT, NEXT, modals.next_modal)
+    form_button(app, ids.A_OPEN_NOTE, NOTE)
+    form_button(app, ids.A_OPEN_NEXT, NEXT)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.blocks.common import clip, esc, section
-from bot.listeners import Form, Request, SubCommand, calls, case_form, help_text, subcommand
+from bot.listeners import Form, Request, SubCommand, calls, help_text, subcommand
 from bot.listeners.common import form_button
 from bot.middleware import reader, require, services_of
 from bot.service import Duplicate, meta_of, once, tell, value
@@ -157,7 +157,7 @@ COMMANDS = [
         what="Moving a case's stage",
         parse=stage_args,
         work=calls(do_stage),
-        form=case_form(modals.stage_modal),
+        modal=modals.stage_modal,
         needs=2,
         notes=("closing: `stage DF-n closed <reason>`",),
         view=ids.VIEW_STAGE,
@@ -171,7 +171,7 @@ COMMANDS = [
         what="Logging a blocker",
         parse=block_args,
         work=calls(do_block),
-        form=case_form(modals.block_modal),
+        modal=modals.block_modal,
         needs=2,
         view=ids.VIEW_BLOCK,
         read=block_fields,
@@ -203,8 +203,8 @@ def register(app: App) -> None:
         ack(response_action="update", view=modals.card_modal(blocks, meta_of(body["view"])))
 
     # -- buttons on the case card -------------------------------------------------------------
-    form_button(app, ids.A_OPEN_STAGE, COMMANDS[2], modals.stage_modal)
-    form_button(app, ids.A_OPEN_BLOCK, COMMANDS[3], modals.block_modal)
+    form_button(app, ids.A_OPEN_STAGE, COMMANDS[2])
+    form_button(app, ids.A_OPEN_BLOCK, COMMANDS[3])
 
     @app.action(ids.A_UNBLOCK)
     def unblock_clicked(ack: Any, body: dict[str, Any], context: BoltContext) -> None:

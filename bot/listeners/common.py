@@ -138,11 +138,11 @@ def field(errors: dict[str, str], block: str, parse: Callable[[], Any]) -> Any:
         return None
 
 
-def form_button(app: App, action_id: str, spec: Any, build: Callable[[dict[str, Any], str], dict[str, Any]]) -> None:
+def form_button(app: App, action_id: str, spec: Any) -> None:
     """A card button that opens `spec`'s form for the case in its value, as the spec's role."""
 
     @app.action(action_id)
     def open_form(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         require(context, spec.role, spec.wording(spec.name))
         ref = body["actions"][0]["value"]
-        open_modal(ack=ack, client=client, body=body, view=build(meta(body), ref))
+        open_modal(ack=ack, client=client, body=body, view=spec.modal(meta(body), ref))
