@@ -104,7 +104,7 @@ class SubCommand:
     missing: str = "Which case?"
     aliases: tuple[str, ...] = ()
     role_of: Callable[[Any], tuple[str, str]] | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str | Callable[[], str], ...] = field(default=())  # more help lines (callables: read at use)
     # The form's submission: `view` is its callback id, `read` its fields (errors go in
     # form.errors), `form_work` its work when not `work`, `error_block` where refusals show.
     view: str | None = None
@@ -127,7 +127,7 @@ class SubCommand:
         if not self.aliases:
             words_, usage = f"`{self.name}{(' ' + self.usage) if self.usage else ''}`", ""
         line = f"- {words_}{usage} - {self.summary}"
-        return "\n".join([line, *(f"  ({n})" for n in self.notes)])
+        return "\n".join([line, *(f"  ({n() if callable(n) else n})" for n in self.notes)])
 
 
 def run(spec: SubCommand, request: Request) -> None:

@@ -168,7 +168,7 @@ COMMANDS = [
     SubCommand(
         "draft",
         f"DF-n <{'|'.join(PAPERS)}> [recipient]",
-        "a draft paper from the case: " + ", ".join(PAPERS),
+        "a draft paper from the case",
         what="Drafting a paper",
         parse=draft_args,
         reply=draft_reply,

@@ -135,6 +135,12 @@ def start_fields(f: Form) -> Submitted:
     return Submitted(ref, step, channel, f.client, key, file=file, forms=forms, document_kind=kind)
 
 
+def workflow_note() -> str:
+    """The help's second line for workflows: whom a restraint is on (the garnishee kinds)."""
+    on = "|".join(rules.current().of("garnishee_kind"))
+    return f"`restrain DF-n on:{on} ...`; `subpoena DF-n by:mail ...` when mailed"
+
+
 START = SubCommand(
     "levy",
     "DF-n [recipient]",
@@ -144,7 +150,7 @@ START = SubCommand(
     parse=start_args,
     work=lambda s: lambda conn, user: start(conn, user, s),
     form=start_form,
-    notes=("`restrain DF-n on:bank|employer|third_party|debtor ...`; `subpoena DF-n by:mail ...` when mailed",),
+    notes=(workflow_note,),
     view=ids.VIEW_WORKFLOW,
     read=start_fields,
     form_work=lambda s: with_file(s, lambda conn, user: start(conn, user, s)),
