@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from slack_bolt import App, BoltContext
@@ -79,6 +79,13 @@ class Request(_Services):
 Work = Callable[[Connection, str], str]
 
 
+class Needs(NamedTuple):
+    """The role an act needs and how a refusal names the act (role_rules in SQL)."""
+
+    role: str
+    what: str
+
+
 @dataclass(frozen=True)
 class SubCommand:
     """One `/enforce` sub-command.
@@ -103,7 +110,7 @@ class SubCommand:
     needs: int = 1
     missing: str = "Which case?"
     aliases: tuple[str, ...] = ()
-    role_of: Callable[[Any], tuple[str, str]] | None = None
+    role_of: Callable[[Any], Needs] | None = None
     notes: tuple[str | Callable[[], str], ...] = field(default=())  # more help lines (callables: read at use)
     # The form's submission: `view` is its callback id, `read` its fields (errors go in
     # form.errors), `form_work` its work when not `work`, `error_block` where refusals show.

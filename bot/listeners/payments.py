@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from bot import ids, parsing, reads
 from bot.blocks import modals
-from bot.listeners import Form, Request, SubCommand, Work, subcommand
+from bot.listeners import Form, Needs, Request, SubCommand, Work, subcommand
 from bot.listeners.common import meta, open_modal
 from bot.listeners.documents import Submitted, step_file, with_file
 from bot.middleware import require, services_of
@@ -90,6 +90,13 @@ def pay_work(p: Payment) -> Work:
     return with_file(p, now)
 
 
+def pay_needs(p: Payment) -> Needs:
+    """A reversal is for admins."""
+    if p.step.reverses:
+        return Needs(role="admin", what="Reversing a payment")
+    return Needs(role="officer", what="Recording a payment")
+
+
 def pay_form(r: Request) -> dict[str, Any]:
     required = r.services.settings.dragonfly_payment_proof_required
     return modals.pay_modal(r.meta(), r.case(), proof_required=required)
@@ -104,7 +111,7 @@ PAY = SubCommand(
     work=pay_work,
     form=pay_form,
     needs=2,
-    role_of=lambda p: ("admin", "Reversing a payment") if p.step.reverses else ("officer", "Recording a payment"),
+    role_of=pay_needs,
     view=ids.VIEW_PAY,
     read=pay_fields,
     error_block=ids.B_AMOUNT,
