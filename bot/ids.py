@@ -50,6 +50,8 @@ A_SHOW_FULL = "df_show_full"  # the case card's "Show full texts" (value = case 
 A_MINE_PAGE = "df_mine_page"  # `/enforce mine` paging: "df_mine_page:next|previous" (value "<filter>:<page>")
 A_MINE_FILTER = "df_mine_filter"  # `/enforce mine` filters: "df_mine_filter:<filter>" (value "<filter>:1")
 VIEW_FULL = "df_view_full"
+# The text block of a "waiting for the document" message (the local console answers it with --file)
+B_WAITING = "df_waiting"
 # "Draft <paper>" buttons on "waiting for the document" messages (action id = prefix:paper)
 A_DRAFT_PAPER = "df_draft_paper"
 

@@ -1,5 +1,5 @@
-"""Bot-specific reads on the views (never tables): workflow steps, upload requests, the case
-picker, the Ops Console. Keyword-only, typed, one job each."""
+"""Bot-specific reads on the views (never tables): upload requests, the case picker, the Ops
+Console (workflow steps and transitions: dragonfly/steps.py). Keyword-only, typed, one job each."""
 
 from __future__ import annotations
 
@@ -9,75 +9,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from dragonfly.errors import NotFound
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str
-    from_state: str
-    to_state: str
-    document_kinds: list[str]
-    terminal: bool
-
-
-def step(
-    *, conn: Connection, kind: str, from_state: str, to_state: str | None = None
-) -> Step | None:
-    """A workflow transition (from_state '' is "queue a new one"); None if not allowed."""
-    sql = (
-        "SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
-        " WHERE kind = :kind AND from_state = :from_state"
-    )
-    params: dict[str, Any] = {"kind": kind, "from_state": from_state}
-    if to_state is not None:
-        sql += " AND to_state = :to_state"
-        params["to_state"] = to_state.strip().lower()
-    row = conn.execute(text(sql + " ORDER BY to_state LIMIT 1"), params).first()
-    return (
-        Step(row.kind, row.from_state, row.to_state, list(row.document_kinds), row.terminal)
-        if row
-        else None
-    )
-
-
-def next_states(*, conn: Connection, kind: str, from_state: str) -> list[Step]:
-    """The steps a workflow may take from its state."""
-    rows = conn.execute(
-        text(
-            "SELECT kind, from_state, to_state, document_kinds, terminal FROM v_workflow_transitions"
-            " WHERE kind = :kind AND from_state = :s ORDER BY to_state"
-        ),
-        {"kind": kind, "s": from_state},
-    )
-    return [
-        Step(r.kind, r.from_state, r.to_state, list(r.document_kinds), r.terminal) for r in rows
-    ]
-
-
-@dataclass(frozen=True)
-class Action:
-    action_id: int
-    case_ref: str
-    kind: str
-    state: str
-    is_open: bool
-
-
-def action(*, conn: Connection, case_ref: str, action_id: int) -> Action:
-    """One workflow of a case, or NotFound."""
-    row = conn.execute(
-        text(
-            "SELECT action_id, case_ref, kind, state, is_open FROM v_enforcement_actions"
-            " WHERE action_id = :id AND case_ref = :ref"
-        ),
-        {"id": action_id, "ref": case_ref},
-    ).first()
-    if row is None:
-        raise NotFound(
-            f"{case_ref} has no workflow #{action_id}",
-            f"The case card lists its workflows: /enforce case {case_ref}",
-        )
-    return Action(row.action_id, row.case_ref, row.kind, row.state, row.is_open)
 
 
 def case_exists(*, conn: Connection, case_ref: str) -> bool:

@@ -15,6 +15,7 @@ from bot.blocks.cards import waiting_for_document
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import IdempotencyConflict, InvalidInput
+from dragonfly.steps import Step
 
 T = TypeVar("T")
 DUPLICATE = (
@@ -98,13 +99,14 @@ def ingest(
     file: dict[str, Any],
     case_ref: str,
     document_kind: str,
-    step: str,
-    intent: dict[str, Any],
+    step: Step,
     uploader: str,
     reply_channel: str | None,
     reply_thread_ts: str | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """A durable ingestion row: the worker stores the file, then records `intent` with its id.
+    """A durable ingestion row: the worker stores the file, then records `step` with its id
+    (`key`, default the step's own, names the step in the row's dedupe key).
 
     The same Slack file submitted again for the same step (a second form, not a retried request:
     those stop at `once`) is refused in words: one document proves one step (README "Documents").
@@ -112,12 +114,12 @@ def ingest(
     check_file(file)
     job = rpc.create_ingestion_job(
         conn,
-        dedupe_key=f"{file['id']}:{step}",
+        dedupe_key=f"{file['id']}:{key or step.key}",
         case_ref=case_ref,
         document_kind=document_kind,
         slack_file_id=str(file["id"]),
         uploader=uploader,
-        intent=intent,
+        intent=step.to_json(),
         file_name=file.get("name"),
         download_url=file.get("url_private_download") or file.get("url_private"),
         reply_channel=reply_channel or uploader,
@@ -139,10 +141,7 @@ def wait_for_document(
     channel: str,
     user: str,
     case_ref: str,
-    step: str,
-    label: str,
-    kinds: list[str],
-    intent: dict[str, Any],
+    step: Step,
 ) -> str:
     """Post the "waiting for the document" message and remember its thread; returns the reply text.
     The message is posted after the request's transaction commits (see after_commit), and its
@@ -150,7 +149,8 @@ def wait_for_document(
     recorded and the person is told Slack is unavailable."""
     reads.require_case(conn=conn, case_ref=case_ref)
     engine = conn.engine
-    extra = _drafts(conn, case_ref, intent)  # read inside the transaction; posted after it
+    label, kinds = step.waiting_for(conn, case_ref), step.document_kinds(conn, case_ref)
+    extra = _drafts(conn, case_ref, step)  # read inside the transaction; posted after it
 
     def post_then_record() -> None:
         posted = client.chat_postMessage(
@@ -164,9 +164,9 @@ def wait_for_document(
                 channel=str(posted["channel"]),
                 thread_ts=str(posted["ts"]),
                 case_ref=case_ref,
-                step=step,
+                step=step.key,
                 document_kind=kinds[0],
-                intent=intent,
+                intent=step.to_json(),
                 requested_by=user,
             )
 
@@ -177,25 +177,15 @@ def wait_for_document(
     )
 
 
-def _drafts(conn: Connection, case_ref: str, intent: dict[str, Any]) -> list[dict[str, Any]]:
+def _drafts(conn: Connection, case_ref: str, step: Step) -> list[dict[str, Any]]:
     """The "Draft" buttons for the papers the awaited step is served with (dragonfly/papers)."""
     from bot.blocks.papers import draft_actions
 
-    op = intent.get("op")
-    if op == "subpoena":
-        kind, state = "information_subpoena", "served"
-    elif op == "queue":
-        kind = str(intent.get("kind"))
-        first = reads.step(conn=conn, kind=kind, from_state="")
-        state = first.to_state if first else ""
-    elif op == "advance":
-        kind = reads.action(conn=conn, case_ref=case_ref, action_id=int(intent["action_id"])).kind
-        state = str(intent.get("state"))
-    else:
+    reached = step.reaches(conn, case_ref)
+    if reached is None:
         return []
-    # The typed recipient of a subpoena or restraint is the garnishee those papers are for.
-    garnishee = intent.get("recipient") if kind in ("information_subpoena", "restraining_notice") else None
-    return draft_actions(case_ref=case_ref, kind=kind, state=state, recipient=garnishee)
+    kind, state = reached
+    return draft_actions(case_ref=case_ref, kind=kind, state=state, recipient=step.paper_recipient)
 
 
 def meta_of(view: dict[str, Any]) -> dict[str, Any]:

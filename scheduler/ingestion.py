@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import IO, Any, cast
 from urllib.parse import urljoin, urlsplit
 
@@ -25,10 +24,11 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from bot.blocks.common import esc
-from dragonfly import metrics, rpc
+from dragonfly import metrics, rpc, steps
 from dragonfly.bootstrap import Services
 from dragonfly.errors import DomainError
 from dragonfly.evidence import record_with_document
+from dragonfly.steps import Step
 from storage.base import DocumentRejected, StorageError
 
 log = logging.getLogger(__name__)
@@ -176,86 +176,25 @@ def download_url(services: Services, job: dict[str, Any]) -> str:
     return str(info["file"]["url_private_download"])
 
 
-def apply_intent(conn: Connection, job: dict[str, Any], document_id: int) -> dict[str, Any]:
-    """Record the step the document proves, as the uploader."""
-    intent = job["intent"] or {}
-    op = intent.get("op")
-    case_ref, actor = job["case_ref"], job["uploader"]
+def apply_step(conn: Connection, job: dict[str, Any], document_id: int) -> tuple[Step, dict[str, Any]]:
+    """Record the step the document proves (dragonfly/steps.py), as the uploader."""
+    step = steps.from_json(job["intent"])
     exemption_document_id = None
-    if intent.get("exemption_job"):
+    if step.exemption_job:
         # The exemption forms (CPLR 5222-a) came as their own upload: wait until they are stored.
         exemption_document_id = conn.execute(
-            text("SELECT ingested_document_id(CAST(:k AS text))"), {"k": intent["exemption_job"]}
+            text("SELECT ingested_document_id(CAST(:k AS text))"), {"k": step.exemption_job}
         ).scalar_one()
         if exemption_document_id is None:
             raise Transient("waiting for the exemption forms to be stored", 5.0)
-    if op == "queue":
-        return rpc.queue_enforcement_action(
-            conn,
-            case_ref=case_ref,
-            kind=intent["kind"],
-            actor=actor,
-            document_id=document_id,
-            recipient=intent.get("recipient"),
-            note=intent.get("note"),
-            idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}",
-            garnishee_kind=intent.get("garnishee_kind"),
-            exemption_document_id=exemption_document_id,
-        )
-    if op == "advance":
-        return rpc.advance_enforcement_action(
-            conn,
-            case_ref=case_ref,
-            action_id=int(intent["action_id"]),
-            state=intent["state"],
-            actor=actor,
-            document_id=document_id,
-            note=intent.get("note"),
-            officer_docket=intent.get("officer_docket"),
-            garnishee_kind=intent.get("garnishee_kind"),
-            exemption_document_id=exemption_document_id,
-        )
-    if op == "pay":
-        return rpc.record_enforcement_payment(
-            conn,
-            case_ref=case_ref,
-            amount=Decimal(str(intent["amount"])),
-            kind=intent["kind"],
-            idempotency_key=intent.get("idempotency_key") or f"ingestion:{job['id']}",
-            actor=actor,
-            document_id=document_id,
-            received_on=intent.get("received_on"),
-            require_document=True,
-        )
-    if op == "subpoena":
-        return rpc.issue_subpoena(
-            conn,
-            case_ref=case_ref,
-            recipient=intent["recipient"],
-            document_id=document_id,
-            actor=actor,
-            served_on=intent.get("served_on"),
-            by_mail=intent.get("by_mail"),
-        )
-    if op == "attach":
-        return {"case_ref": case_ref, "attached": True}
-    raise DomainError(f"Unknown step {op!r} for an uploaded document", "Upload it again from the case card.")
-
-
-def describe(job: dict[str, Any], result: dict[str, Any]) -> str:
-    op = (job["intent"] or {}).get("op")
-    case_ref = job["case_ref"]
-    if op == "queue":
-        kind, action = result.get("kind"), result.get("action_id")
-        return f"{case_ref}: {kind} #{action} started ({result.get('state')})."
-    if op == "advance":
-        kind, action = result.get("kind"), result.get("action_id")
-        return f"{case_ref}: {kind} #{action} is now {result.get('state')}."
-    if op == "pay":
-        return f"{case_ref}: payment of ${(job['intent'] or {}).get('amount')} recorded."
-    if op == "subpoena":
-        return f"{case_ref}: information subpoena #{result.get('action_id')} recorded as served."
-    return f"{case_ref}: document stored."
+    on = steps.On(
+        case_ref=job["case_ref"],
+        actor=job["uploader"],
+        document_id=document_id,
+        key=f"ingestion:{job['id']}",
+        exemption_document_id=exemption_document_id,
+    )
+    return step, step.apply(conn, on)
 
 
 def queue_reply(conn: Connection, job: dict[str, Any], text_: str, outcome: str) -> None:
@@ -320,9 +259,9 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
             raise AlreadyFinished()
 
     def step(conn: Connection, document_id: int) -> dict[str, Any]:
-        result = apply_intent(conn, job, document_id)
+        recorded, result = apply_step(conn, job, document_id)
         _finish(conn, job_id, "done", result={**result, "document_id": document_id})
-        queue_reply(conn, job, "Recorded: " + describe(job, result), "done")
+        queue_reply(conn, job, "Recorded: " + recorded.recorded(job["case_ref"], result), "done")
         return result
 
     body: Body | None = None

@@ -1,4 +1,4 @@
-"""The case card, the `mine` list and the help text."""
+"""The case card, the `mine` list and the "waiting for the document" message."""
 
 from __future__ import annotations
 
@@ -26,23 +26,6 @@ from bot.blocks.common import (
 # this many characters, with an ellipsis; "Show full texts" opens all of it (full_texts()).
 CARD_TEXT_MAX = 300
 
-HELP = """*/enforce* sub-commands (leave arguments out to get a form):
-- `help` - this list
-- `case DF-n` - the case card · `mine [past-due|breached] [page]` - my open cases, 20 a page, past due first
-- `stage DF-n <stage> [note]` (closing: `stage DF-n closed <reason>`) - add `clear-blockers` to clear them
-- `block DF-n <kind> <reason> eta:YYYY-MM-DD` · `unblock DF-n`
-- `override DF-n <tier> until:YYYY-MM-DD <reason>` (admins)
-- `assign DF-n @person` · `note DF-n <text>` · `next DF-n YYYY-MM-DD [what]`
-- `pay DF-n <amount> [kind]` - e.g. `pay DF-1042 1,250.00 direct` (proof document in the thread)
-- `levy` · `garnish` · `subpoena` · `restrain` · `marshal` · `search` `DF-n [recipient]` - start a workflow
-  (`restrain DF-n on:bank|employer|third_party|debtor ...`; `subpoena DF-n by:mail ...` when mailed)
-- `advance DF-n <workflow-id> <state> [note]` - the next step of a workflow
-- `address DF-n <debtor|garnishee|employer|officer> [<name>;] <street>; <city, NY ZIP>` - where papers go
-- `draft DF-n <paper> [recipient]` - a draft paper from the case: subpoena, exemption,
-  property-execution, income-execution, transmittal, payoff
-Steps that are legal acts need their document: upload it in the form or in the thread I post."""
-
-
 def _linked(name: str, url: str | None) -> str:
     label = esc(name).replace("|", "¦")  # "|" would end a link's URL part early
     return f"<{url}|{label}>" if url and url.startswith("http") else label
@@ -64,10 +47,6 @@ class _Clipper:
         if len(text) > SECTION_TEXT_MAX:
             self.cut = True
         return section(text)
-
-
-def help_blocks() -> list[Block]:
-    return [section(HELP)]
 
 
 def case_card(
@@ -269,7 +248,7 @@ def mine(cases: list[Any], *, tz: tzinfo, total: int, page: int = 1, filter_: st
             f"{flags}*{c.case_ref}* T{c.tier} {c.stage} - {esc(clip(c.debtor_name or '', 120))} - "
             f"next {day(c.next_action_at, tz)} · {money(c.balance)}"
         )
-        blocks.append(section(line, accessory=button("Open", f"{ids.A_OPEN_CASE}:{c.case_ref}", c.case_ref)))
+        blocks.append(section(line, case_ref=c.case_ref))
     rest = total - last
     nav = []
     if page > 1:
@@ -302,7 +281,8 @@ def waiting_for_document(
                 f" filed as {kinds[0]}."
                 if len(kinds) > 1
                 else ""
-            )
+            ),
+            block_id=ids.B_WAITING,
         ),
         context("Dragonfly records the step once the file is in storage, then replies here."),
         *(extra or []),

@@ -1,4 +1,6 @@
-"""Small Block Kit pieces shared by the builders."""
+"""The Block Kit pieces every message is built from: the bot's cards and forms and the
+scheduler's digests and alerts (scheduler/jobs) use these, so a limit or an escape rule is
+written once."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from bot import ids
+
 Block = dict[str, Any]
 ELLIPSIS = "…"
 # Slack's limits for one text object (Block Kit reference): section and context text 3,000
 # characters, plain_text labels of headers and buttons 150.
 SECTION_TEXT_MAX = 3000
 PLAIN_TEXT_MAX = 150
+MAX_BLOCKS = 50  # blocks in one message
 
 
 def esc(text: Any) -> str:
@@ -43,7 +48,10 @@ def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX) or " "}
 
 
-def section(text: str, **extra: Any) -> Block:
+def section(text: str, *, case_ref: str | None = None, **extra: Any) -> Block:
+    """A mrkdwn section; with a case, its "Open" button (the case card, `open_case_button`)."""
+    if case_ref:
+        extra["accessory"] = open_case_button(case_ref)
     return {"type": "section", "text": mrkdwn(text), **extra}
 
 
@@ -71,12 +79,28 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return b
 
 
+def open_case_button(case_ref: str) -> dict[str, Any]:
+    """The "Open" button on digests, alerts and `/enforce mine`: action id "open_case:DF-n" is
+    unique within a message, and the listener matches its prefix (bot/ids.py A_OPEN_CASE)."""
+    return button("Open", f"{ids.A_OPEN_CASE}:{case_ref}", case_ref)
+
+
+def case_list(title: str, lines: list[tuple[str, str]]) -> list[Block]:
+    """A header and one line per case (case ref, text), each with its Open button, capped to
+    Slack's block limit with an "...and N more" line."""
+    room = MAX_BLOCKS - 2
+    blocks = [header(title)] + [section(text_, case_ref=ref) for ref, text_ in lines[:room]]
+    if len(lines) > room:
+        blocks.append(context(f"…and {count(len(lines) - room)} more."))
+    return blocks
+
+
 def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text[:75]), "value": value[:150]}
 
 
-def money(value: Decimal | int | float | None) -> str:
-    return f"${Decimal(value or 0):,.2f}"
+def money(value: Decimal | int | float | str | None) -> str:
+    return f"${Decimal(value or 0):,.2f}"  # exact: never through a float
 
 
 def day(value: date | datetime | str | None, tz: tzinfo) -> str:
@@ -97,6 +121,11 @@ def day(value: date | datetime | str | None, tz: tzinfo) -> str:
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return aware.astimezone(tz).date().isoformat()
     return value.isoformat()
+
+
+def owner_mention(owner: str | None) -> str:
+    """A case's owner as a mention, or "(unassigned)"."""
+    return f"<@{owner}>" if owner else "(unassigned)"
 
 
 def who(user: str | None) -> str:

@@ -219,14 +219,12 @@ def pay_modal(meta: dict[str, Any], case_ref: str | None, *, proof_required: boo
     )
 
 
-def workflow_modal(meta: dict[str, Any], case_ref: str | None, *, title: str, kinds: list[str]) -> dict:
+def workflow_modal(
+    meta: dict[str, Any], case_ref: str | None, *, title: str, kinds: list[str], recipient_required: bool = False
+) -> dict:
     blocks = [
         case_picker(case_ref),
-        text_input(
-            ids.B_RECIPIENT,
-            "Recipient (bank, employer, officer)",
-            optional=meta.get("kind") != "information_subpoena",
-        ),
+        text_input(ids.B_RECIPIENT, "Recipient (bank, employer, officer)", optional=not recipient_required),
         text_input(ids.B_NOTE, "Note", optional=True),
     ]
     if meta.get("kind") in ("restraining_notice", "levy"):

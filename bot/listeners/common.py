@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 
 from bot import ids
@@ -106,7 +106,7 @@ def submit(
         if error_block is None:
             raise
         block = field_at_fault(view, e, error_block)
-        ack(response_action="errors", errors={block: f"{e.message}. {e.hint}".strip()[:1900]})
+        ack(response_action="errors", errors={block: str(e)[:1900]})
         return
     ack()
 
@@ -134,5 +134,15 @@ def field(errors: dict[str, str], block: str, parse: Callable[[], Any]) -> Any:
     try:
         return parse()
     except DomainError as e:
-        errors[block] = f"{e.message}. {e.hint}".strip()
+        errors[block] = str(e)
         return None
+
+
+def form_button(app: App, action_id: str, spec: Any) -> None:
+    """A card button that opens `spec`'s form for the case in its value, as the spec's role."""
+
+    @app.action(action_id)
+    def open_form(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        require(context, spec.role, spec.wording(spec.name))
+        ref = body["actions"][0]["value"]
+        open_modal(ack=ack, client=client, body=body, view=spec.modal(meta(body), ref))

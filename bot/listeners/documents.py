@@ -1,43 +1,39 @@
 """Documents: forms with a file_input and uploads in the thread of a "waiting for the document"
 message become durable ingestion rows. The ingestion worker stores the file, records the step
-and replies; nothing is recorded here."""
+(dragonfly/steps.py) and replies; nothing is recorded here. The forms that take a document are
+beside their commands (payments.py, workflows.py) and use the helpers here."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
 
-from bot import ids, parsing, reads
+from bot import ids, reads
 from bot.blocks.common import esc
-from bot.listeners.common import field, submit
-from bot.listeners.payments import kind_of, proof_kinds, record
-from bot.listeners.workflows import (
-    advance,
-    garnishee_of,
-    needs_exemption_forms,
-    recorded_garnishee,
-    start,
-    subpoena_step,
-)
+from bot.listeners import Form, Work
 from bot.middleware import require, services_of
-from bot.service import Duplicate, check_file, ingest, meta_of, once, tell, value
-from dragonfly import rpc
+from bot.service import Duplicate, check_file, ingest, once, tell
+from dragonfly import rpc, steps
 from dragonfly.errors import DomainError, InvalidInput
+from dragonfly.steps import Step
 
 STORING = (
     ":inbox_tray: Storing {name} for {case_ref}; {step} will be recorded once it is stored, and I will reply then."
 )
 
 
-def _file(errors: dict[str, str], view: dict[str, Any], required: bool) -> dict[str, Any] | None:
-    files = value(view, ids.B_FILE) or []
+def uploaded(form: Form, block: str, *, required: bool, missing: str) -> dict[str, Any] | None:
+    """The file uploaded in a form's file input `block`, checked; `missing` if it is required."""
+    files = form.value(block) or []
     if not files:
         if required:
-            errors[ids.B_FILE] = "This step needs its document: upload it here."
+            form.errors[block] = missing
         return None
     file: dict[str, Any] = files[0]
 
@@ -45,95 +41,109 @@ def _file(errors: dict[str, str], view: dict[str, Any], required: bool) -> dict[
         check_file(file)
         return file
 
-    return field(errors, ids.B_FILE, checked)
+    return form.field(block, checked)  # type: ignore[no-any-return]
 
 
-def _exemption_file(errors: dict[str, str], view: dict[str, Any], required: bool, what: str) -> Any:
+def step_file(form: Form, required: bool) -> dict[str, Any] | None:
+    return uploaded(form, ids.B_FILE, required=required, missing="This step needs its document: upload it here.")
+
+
+def exemption_file(form: Form, required: bool, what: str) -> dict[str, Any] | None:
     """The exemption notice and claim forms, the second document on a person's bank account
     (CPLR 5222-a; docs/domain.md "Exemptions")."""
-    files = value(view, ids.B_EXEMPTION_FILE) or []
-    if not files:
-        if required:
-            errors[ids.B_EXEMPTION_FILE] = (
-                f"{what} on a person's bank account needs the exemption notice and two exemption"
-                " claim forms (CPLR 5222-a): upload them here."
-            )
-        return None
-    file: dict[str, Any] = files[0]
-
-    def checked() -> dict[str, Any]:
-        check_file(file)
-        return file
-
-    return field(errors, ids.B_EXEMPTION_FILE, checked)
+    return uploaded(
+        form,
+        ids.B_EXEMPTION_FILE,
+        required=required,
+        missing=f"{what} on a person's bank account needs the exemption notice and two exemption"
+        " claim forms (CPLR 5222-a): upload them here.",
+    )
 
 
-def _ingest_exemption_forms(
-    conn: Connection,
-    user: str,
-    *,
-    file: dict[str, Any],
-    case_ref: str,
-    step: str,
-    channel: str | None,
-) -> str:
-    """Store the forms first; the step's own job waits for them (its intent names this job)."""
+def check_kind(form: Form, needs: list[str], doc_kind: str | None) -> None:
+    if needs and doc_kind and doc_kind not in needs:
+        form.errors[ids.B_DOC_KIND] = f"This step needs a {' or '.join(needs)} document."
+
+
+def with_exemption_forms(
+    conn: Connection, user: str, step: Step, *, forms: dict[str, Any] | None, case_ref: str, channel: str | None
+) -> Step:
+    """Store the forms first (their own ingestion row); `step` then waits for them."""
+    if forms is None:
+        return step
+    key = f"{step.key}:exemption_forms"
     ingest(
         conn,
-        file=file,
+        file=forms,
         case_ref=case_ref,
         document_kind="exemption_forms",
-        step=f"{step}:exemption_forms",
-        intent={"op": "attach"},
+        step=steps.Attach(),
+        key=key,
         uploader=user,
         reply_channel=channel,
     )
-    return f"{file['id']}:{step}:exemption_forms"
+    return dataclasses.replace(step, exemption_job=f"{forms['id']}:{key}")  # type: ignore[call-arg]
 
 
-def _queue_file(
+def queue_file(
     conn: Connection,
     user: str,
     *,
     file: dict[str, Any],
     case_ref: str,
     document_kind: str,
-    step: str,
-    label: str,
-    intent: dict[str, Any],
+    step: Step,
     channel: str | None,
 ) -> str:
+    """An ingestion row for a form's document; the reply says it is being stored."""
     reads.require_case(conn=conn, case_ref=case_ref)
+    label = step.storing(conn, case_ref)
     ingest(
         conn,
         file=file,
         case_ref=case_ref,
         document_kind=document_kind,
         step=step,
-        intent=intent,
         uploader=user,
         reply_channel=channel,
     )
     return STORING.format(name=esc(file.get("name") or "the file"), case_ref=case_ref, step=label)
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A step typed or submitted in a form, and where its document comes from: a form's file
+    (with the exemption forms, when needed) or, typed, the thread of a "waiting" message."""
+
+    case_ref: str
+    step: Step
+    channel: str | None
+    client: Any
+    key: str = ""
+    file: dict[str, Any] | None = None
+    forms: dict[str, Any] | None = None
+    document_kind: str = ""
+
+
+def with_file(s: Submitted, otherwise: Work) -> Work:
+    """A form's work: queue its document for the worker, or, without one, do `otherwise`."""
+
+    def work(conn: Connection, user: str) -> str:
+        if s.file is None:
+            return otherwise(conn, user)
+        step = with_exemption_forms(conn, user, s.step, forms=s.forms, case_ref=s.case_ref, channel=s.channel)
+        return queue_file(
+            conn, user, file=s.file, case_ref=s.case_ref, document_kind=s.document_kind, step=step, channel=s.channel
+        )
+
+    return work
+
+
 def accepted_kinds(conn: Connection, request: reads.UploadRequest) -> list[str]:
     """The document kinds the step of a "waiting for the document" thread accepts (its stored
-    kind is the first of them); worked out from the step the request is for."""
-    kinds: list[str] = []
-    parts = request.step.split(":")
+    kind is the first of them)."""
     try:
-        if request.step == "pay":
-            kinds = proof_kinds()
-        elif request.step == "subpoena":
-            kinds = subpoena_step(conn).document_kinds
-        elif len(parts) == 2 and parts[1] == "queue":
-            s = reads.step(conn=conn, kind=parts[0], from_state="")
-            kinds = s.document_kinds if s else []
-        elif len(parts) == 3 and parts[0] == "advance" and parts[1].isdigit():
-            a = reads.action(conn=conn, case_ref=request.case_ref, action_id=int(parts[1]))
-            s = reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=parts[2])
-            kinds = s.document_kinds if s else []
+        kinds = steps.from_json(request.intent).document_kinds(conn, request.case_ref)
     except DomainError:
         kinds = []
     return kinds if request.document_kind in kinds else [request.document_kind]
@@ -148,245 +158,6 @@ def named_kind(text: str | None, kinds: list[str]) -> str | None:
 
 
 def register(app: App) -> None:
-    @app.view(ids.VIEW_WORKFLOW)
-    def workflow_submitted(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        view = body["view"]
-        meta = meta_of(view)
-        kind = meta["kind"]
-        ref, recipient, note = (
-            value(view, ids.B_CASE),
-            value(view, ids.B_RECIPIENT),
-            value(view, ids.B_NOTE),
-        )
-        doc_kind = value(view, ids.B_DOC_KIND)
-        errors: dict[str, str] = {}
-        garnishee = field(
-            errors,
-            ids.B_GARNISHEE,
-            lambda: garnishee_of(
-                value(view, ids.B_GARNISHEE),
-                required=kind == "restraining_notice",
-                what="restraining notice",
-            ),
-        )
-        with services_of(context).engine.begin() as conn:
-            needs = (
-                subpoena_step(conn)
-                if kind == "information_subpoena"
-                else reads.step(conn=conn, kind=kind, from_state="")
-            ).document_kinds  # type: ignore[union-attr]
-            forms_needed = (
-                bool(ref)
-                and kind == "restraining_notice"
-                and needs_exemption_forms(conn, ref, garnishee)
-            )
-        file = _file(errors, view, bool(needs))
-        forms = _exemption_file(errors, view, forms_needed, "A restraining notice")
-        if needs and doc_kind and doc_kind not in needs:
-            errors[ids.B_DOC_KIND] = f"This step needs a {' or '.join(needs)} document."
-
-        def work(conn: Connection, user: str) -> str:
-            if not needs:
-                return start(
-                    conn,
-                    user,
-                    client=client,
-                    channel=meta.get("channel") or user,
-                    case_ref=ref,
-                    kind=kind,
-                    recipient=recipient,
-                    note=note,
-                    key=f"view:{view['id']}",
-                )
-            assert file is not None
-            if kind == "information_subpoena":
-                intent: dict[str, Any] = {"op": "subpoena", "recipient": recipient}
-                step, label = "subpoena", "the subpoena"
-            else:
-                intent = {"op": "queue", "kind": kind, "recipient": recipient, "note": note}
-                step, label = f"{kind}:queue", f"the {kind}"
-                if garnishee:
-                    intent["garnishee_kind"] = garnishee
-                if forms is not None:
-                    intent["exemption_job"] = _ingest_exemption_forms(
-                        conn, user, file=forms, case_ref=ref, step=step, channel=meta.get("channel")
-                    )
-            return _queue_file(
-                conn,
-                user,
-                file=file,
-                case_ref=ref,
-                document_kind=doc_kind or needs[0],
-                step=step,
-                label=label,
-                intent=intent,
-                channel=meta.get("channel"),
-            )
-
-        submit(
-            ack=ack,
-            context=context,
-            body=body,
-            role="officer",
-            what=f"Starting a {kind}",
-            errors=errors,
-            error_block=ids.B_CASE,
-            work=work,
-        )
-
-    @app.view(ids.VIEW_PAY)
-    def pay_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
-        view, services = body["view"], services_of(context)
-        required = services.settings.dragonfly_payment_proof_required
-        meta = meta_of(view)
-        errors: dict[str, str] = {}
-        ref = value(view, ids.B_CASE)
-        amount = field(errors, ids.B_AMOUNT, lambda: parsing.amount(value(view, ids.B_AMOUNT)))
-        kind = field(errors, ids.B_KIND, lambda: kind_of(value(view, ids.B_KIND)))
-        accepted = proof_kinds()
-        doc_kind = value(view, ids.B_DOC_KIND) or accepted[0]
-        file = _file(errors, view, required)
-        if doc_kind not in accepted:
-            errors[ids.B_DOC_KIND] = f"Proof of payment is a {' or '.join(accepted)} document."
-        key = f"slack:pay:{view['id']}"
-
-        def work(conn: Connection, user: str) -> str:
-            if file is None:
-                return record(conn, user, case_ref=ref, amount=amount, kind=kind, key=key)
-            intent = {"op": "pay", "amount": str(amount), "kind": kind, "idempotency_key": key}
-            return _queue_file(
-                conn,
-                user,
-                file=file,
-                case_ref=ref,
-                document_kind=doc_kind,
-                step="pay",
-                label=f"the ${amount:,.2f} payment",
-                intent=intent,
-                channel=meta.get("channel"),
-            )
-
-        submit(
-            ack=ack,
-            context=context,
-            body=body,
-            role="officer",
-            what="Recording a payment",
-            errors=errors,
-            error_block=ids.B_AMOUNT,
-            work=work,
-        )
-
-    @app.view(ids.VIEW_ADVANCE)
-    def advance_submitted(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        view = body["view"]
-        meta = meta_of(view)
-        errors: dict[str, str] = {}
-        ref, state = value(view, ids.B_CASE), (value(view, ids.B_STATE) or "").lower()
-        note, docket, doc_kind = (
-            value(view, ids.B_NOTE),
-            value(view, ids.B_DOCKET),
-            value(view, ids.B_DOC_KIND),
-        )
-        raw_id = (value(view, ids.B_ACTION) or "").lstrip("#")
-        if not raw_id.isdigit():
-            errors[ids.B_ACTION] = "Give the workflow number shown on the case card, e.g. 7."
-            submit(
-                ack=ack,
-                context=context,
-                body=body,
-                role="officer",
-                what="Advancing a workflow",
-                errors=errors,
-                work=lambda conn, user: "",
-            )
-            return
-        action_id = int(raw_id)
-        with services_of(context).engine.begin() as conn:
-            try:
-                a = reads.action(conn=conn, case_ref=ref, action_id=action_id)
-            except DomainError as e:
-                errors[ids.B_ACTION] = f"{e.message}. {e.hint}"
-                a = None
-            s = reads.step(conn=conn, kind=a.kind, from_state=a.state, to_state=state) if a else None
-        if a is not None and s is None:
-            with services_of(context).engine.begin() as conn:
-                allowed = [x.to_state for x in reads.next_states(conn=conn, kind=a.kind, from_state=a.state)]
-            errors[ids.B_STATE] = (
-                f"{a.kind} #{action_id} cannot go from {a.state} to {state}. "
-                f"Next steps: {', '.join(allowed) or 'none'}."
-            )
-        needs = s.document_kinds if s else []
-        file = _file(errors, view, bool(needs))
-        if needs and doc_kind and doc_kind not in needs:
-            errors[ids.B_DOC_KIND] = f"This step needs a {' or '.join(needs)} document."
-        levied = a is not None and s is not None and a.kind == "levy" and s.to_state == "levied"
-        garnishee = field(
-            errors,
-            ids.B_GARNISHEE,
-            lambda: garnishee_of(value(view, ids.B_GARNISHEE), required=False, what="levy"),
-        )
-        with services_of(context).engine.begin() as conn:
-            known = recorded_garnishee(conn, ref, action_id) if levied else None
-            forms_needed = levied and needs_exemption_forms(conn, ref, garnishee or known)
-        forms = _exemption_file(errors, view, forms_needed, f"Levy #{action_id}")
-
-        def work(conn: Connection, user: str) -> str:
-            if not needs:
-                return advance(
-                    conn,
-                    user,
-                    client=client,
-                    channel=meta.get("channel") or user,
-                    case_ref=ref,
-                    action_id=action_id,
-                    state=state,
-                    note=note,
-                    docket=docket,
-                    garnishee_kind=garnishee,
-                )
-            assert file is not None and s is not None
-            intent = {
-                "op": "advance",
-                "action_id": action_id,
-                "state": s.to_state,
-                "note": note,
-                "officer_docket": docket,
-            }
-            if garnishee:
-                intent["garnishee_kind"] = garnishee
-            if forms is not None:
-                intent["exemption_job"] = _ingest_exemption_forms(
-                    conn,
-                    user,
-                    file=forms,
-                    case_ref=ref,
-                    step=f"advance:{action_id}:{s.to_state}",
-                    channel=meta.get("channel"),
-                )
-            return _queue_file(
-                conn,
-                user,
-                file=file,
-                case_ref=ref,
-                document_kind=doc_kind or needs[0],
-                step=f"advance:{action_id}:{s.to_state}",
-                label=f"{s.kind} #{action_id} -> {s.to_state}",
-                intent=intent,
-                channel=meta.get("channel"),
-            )
-
-        submit(
-            ack=ack,
-            context=context,
-            body=body,
-            role="officer",
-            what="Advancing a workflow",
-            errors=errors,
-            error_block=ids.B_STATE,
-            work=work,
-        )
-
     @app.event({"type": "message", "subtype": "file_share"})
     def thread_upload(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         thread_ts, channel = event.get("thread_ts"), event.get("channel")
@@ -437,8 +208,8 @@ def register(app: App) -> None:
                 file=file,
                 case_ref=request.case_ref,
                 document_kind=kind,
-                step=request.step,
-                intent=request.intent,
+                step=steps.from_json(request.intent),
+                key=request.step,
                 uploader=user,
                 reply_channel=channel,
                 reply_thread_ts=thread_ts,

@@ -19,9 +19,6 @@ def register(app: App) -> None:
             rows = reads.search_cases(conn=conn, query=body.get("value") or "", limit=100)
         ack(
             options=[
-                option(
-                    f"{r['case_ref']} {r['plaintiff_name']} v. {r['debtor_name']}", r["case_ref"]
-                )
-                for r in rows
+                option(f"{r['case_ref']} {r['plaintiff_name']} v. {r['debtor_name']}", r["case_ref"]) for r in rows
             ]
         )

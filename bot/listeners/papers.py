@@ -21,8 +21,7 @@ from sqlalchemy import Connection, text
 
 from bot import ids, parsing
 from bot.blocks.common import esc
-from bot.listeners import args, subcommand
-from bot.listeners.common import act
+from bot.listeners import Request, SubCommand, calls, subcommand
 from bot.middleware import require, services_of
 from bot.service import DUPLICATE, Duplicate, command_key, tell
 from dragonfly import rpc
@@ -30,8 +29,6 @@ from dragonfly.errors import MissingReason
 from dragonfly.papers import PAPERS, paper
 from dragonfly.papers.addresses import ROLES, set_case_address, split_typed
 from dragonfly.papers.draft import Drafted, file_draft
-
-DRAFT_USAGE = f"Write: draft DF-n <paper> [recipient]; papers: {', '.join(PAPERS)}."
 
 
 def open_thread(conn: Connection, *, channel: str | None, case_ref: str) -> str | None:
@@ -119,29 +116,70 @@ def draft_and_post(
     return reply_for(drafted, recorded.document_id)
 
 
+def draft_reply(r: Request, user: str, parsed: dict[str, Any]) -> dict[str, Any]:
+    try:
+        reply = draft_and_post(r.context, user=user, key=command_key(r.body), **parsed)
+    except Duplicate:
+        reply = DUPLICATE
+    return {"text": reply}
+
+
+def draft_args(r: Request) -> dict[str, Any]:
+    a = r.args
+    return dict(
+        case_ref=parsing.case_ref(a[0]),
+        paper_name=paper(a[1]).name,
+        recipient=" ".join(a[2:]) or None,
+        channel=r.body.get("channel_id"),
+        thread_ts=None,
+    )
+
+
+def address_args(r: Request) -> dict[str, Any]:
+    # The raw text, not shell words: addresses carry ';', ',' and apostrophes.
+    parts = (r.body.get("text") or "").split(maxsplit=3)
+    if len(parts) < 4:
+        raise MissingReason(
+            "Which case, whose address, and the address?", f"{r.usage()} (for the debtor, the address only)."
+        )
+    role = parts[2].lower()
+    name, address = split_typed(role, parts[3])
+    return dict(case_ref=parsing.case_ref(parts[1]), role=role, name=name, address=address)
+
+
+def do_address(conn: Connection, user: str, *, case_ref: str, role: str, name: str | None, address: str) -> str:
+    r = set_case_address(conn, case_ref=case_ref, role=role, address=address, name=name, actor=user)
+    shown, who = esc(str(r["address"]).replace("\n", ", ")), esc(r["name"])
+    if not r["changed"]:
+        return f":information_source: {case_ref}: {role} {who} is already at {shown}."
+    return f":house: {case_ref}: {role} {who}, {shown} recorded."
+
+
+COMMANDS = [
+    SubCommand(
+        "address",
+        f"DF-n <{'|'.join(ROLES)}> [<name>;] <street>; <city, NY ZIP>",
+        "where papers go",
+        what="Recording an address",
+        parse=address_args,
+        work=calls(do_address),
+        needs=0,
+    ),
+    SubCommand(
+        "draft",
+        f"DF-n <{'|'.join(PAPERS)}> [recipient]",
+        "a draft paper from the case",
+        what="Drafting a paper",
+        parse=draft_args,
+        reply=draft_reply,
+        needs=2,
+        missing="Which case and which paper?",
+    ),
+]
+
+
 def register(app: App) -> None:
-    @subcommand(app, "draft")
-    def draft_command(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
-        user = require(context, "officer", "Drafting a paper")
-        a = args(body)
-        if len(a) < 2:
-            raise MissingReason("Which case and which paper?", DRAFT_USAGE)
-        ref = parsing.case_ref(a[0])
-        name = paper(a[1]).name
-        try:
-            reply = draft_and_post(
-                context,
-                user=user,
-                key=command_key(body),
-                case_ref=ref,
-                paper_name=name,
-                recipient=" ".join(a[2:]) or None,
-                channel=body.get("channel_id"),
-                thread_ts=None,
-            )
-        except Duplicate:
-            reply = DUPLICATE
-        ack(text=reply, response_type="ephemeral")
+    subcommand(app, *COMMANDS)
 
     @app.action(re.compile(f"^{ids.A_DRAFT_PAPER}:"))
     def draft_clicked(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
@@ -166,26 +204,3 @@ def register(app: App) -> None:
                 thread_ts=thread,
                 notify=True,
             )
-
-    @subcommand(app, "address")
-    def address_command(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
-        # The raw text, not shell words: addresses carry ';', ',' and apostrophes.
-        parts = (body.get("text") or "").split(maxsplit=3)
-        if len(parts) < 4:
-            raise MissingReason(
-                "Which case, whose address, and the address?",
-                f"Write: address DF-n <{'|'.join(ROLES)}> <name>; <street>; <city, NY ZIP> "
-                "(for the debtor, the address only).",
-            )
-        ref = parsing.case_ref(parts[1])
-        role = parts[2].lower()
-        name, address = split_typed(role, parts[3])
-
-        def work(conn: Connection, user: str) -> str:
-            r = set_case_address(conn, case_ref=ref, role=role, address=address, name=name, actor=user)
-            shown, who = esc(str(r["address"]).replace("\n", ", ")), esc(r["name"])
-            if not r["changed"]:
-                return f":information_source: {ref}: {role} {who} is already at {shown}."
-            return f":house: {ref}: {role} {who}, {shown} recorded."
-
-        act(ack=ack, context=context, body=body, role="officer", what="Recording an address", work=work)

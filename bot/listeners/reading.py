@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.blocks.common import count
-from bot.listeners import args, subcommand
+from bot.listeners import Request, SubCommand, subcommand
 from bot.listeners.common import open_modal
 from bot.middleware import require, services_of
 from dragonfly import queries
@@ -46,13 +46,27 @@ def mine_page(context: BoltContext, user: str, *, filter_: str, page: int) -> tu
     return f"Your {cards.MINE_FILTERS[filter_]}: {count(total)} (page {page})", blocks
 
 
+def mine_reply(r: Request, user: str, parsed: tuple[str, int]) -> dict[str, Any]:
+    text, blocks = mine_page(r.context, user, filter_=parsed[0], page=parsed[1])
+    return {"text": text, "blocks": blocks}
+
+
+COMMANDS = [
+    SubCommand(
+        "mine",
+        "[past-due|breached] [page]",
+        "my open cases, 20 a page, past due first",
+        role="viewer",
+        what="Listing your cases",
+        parse=lambda r: mine_args(r.args),
+        reply=mine_reply,
+        needs=0,
+    )
+]
+
+
 def register(app: App) -> None:
-    @subcommand(app, "mine")
-    def mine_command(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
-        user = require(context, "viewer", "Listing your cases")
-        filter_, page = mine_args(args(body))
-        text, blocks = mine_page(context, user, filter_=filter_, page=page)
-        ack(text=text, blocks=blocks, response_type="ephemeral")
+    subcommand(app, *COMMANDS)
 
     @app.action(re.compile(rf"^({ids.A_MINE_PAGE}|{ids.A_MINE_FILTER})(:|$)"))
     def mine_clicked(ack: Any, body: dict[str, Any], context: BoltContext, client: Any) -> None:

@@ -26,7 +26,8 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 from dragonfly.bootstrap import Services, bootstrap
-from dragonfly.cli.local_slack import LocalSlack
+from dragonfly.cli.console_forms import ModalForm
+from dragonfly.cli.local_slack import LocalSlack, render_blocks
 from dragonfly.settings import Settings
 
 HELP = """Type /enforce commands as in Slack (try /enforce help). Console commands:
@@ -82,8 +83,8 @@ class Console:
         )
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
-        self._ids = itertools.count(1)
-        self._session = secrets.token_hex(4)  # Slack's trigger ids are unique; so are ours
+        self.ids = itertools.count(1)
+        self.session = secrets.token_hex(4)  # Slack's trigger ids are unique; so are ours
         self._buttons: list[dict[str, Any]] = []
 
     # ---------------------------------------------------------------- input
@@ -98,7 +99,7 @@ class Console:
         line = next(self._lines, None)
         return None if line is None else line.rstrip("\n")
 
-    def _answer(self, label: str, default: str = "") -> str:
+    def answer(self, label: str, default: str = "") -> str:
         """A form answer: typed at a prompt, or the next stdin line unless it is a command."""
         if self.interactive:
             got = self._next_line(f"  {label}{f' [{default}]' if default else ''}: ")
@@ -119,10 +120,10 @@ class Console:
         h.update(headers or {})
         return requests.post(self.url, data=body.encode(), headers=h, timeout=30)
 
-    def _form(self, payload: dict[str, Any]) -> requests.Response:
+    def form(self, payload: dict[str, Any]) -> requests.Response:
         return self._signed_post(urlencode(payload), "application/x-www-form-urlencoded")
 
-    def _show_response(self, resp: requests.Response) -> None:
+    def show_response(self, resp: requests.Response) -> None:
         if resp.status_code != 200:
             self.out(f"[HTTP {resp.status_code}] {resp.text[:500]}")
             return
@@ -141,7 +142,6 @@ class Console:
             self._render_message(body, "only you can see this")
 
     def _render_message(self, body: dict[str, Any], label: str) -> None:
-        from dragonfly.cli.local_slack import render_blocks
 
         self.out(f"\n[bot, {label}]")
         lines = render_blocks(body.get("blocks") or []) or [str(body.get("text", ""))]
@@ -161,8 +161,8 @@ class Console:
 
     def command(self, text: str) -> None:
         """Send `/enforce <text>` as the current user."""
-        n = next(self._ids)
-        resp = self._form(
+        n = next(self.ids)
+        resp = self.form(
             {
                 "token": "local",
                 "team_id": "TLOCAL",
@@ -175,10 +175,10 @@ class Console:
                 "text": text,
                 "api_app_id": "ALOCAL",
                 "response_url": f"{self.local.base_url}/respond/{n}",
-                "trigger_id": f"{n}.{self._session}.trigger",
+                "trigger_id": f"{n}.{self.session}.trigger",
             }
         )
-        self._show_response(resp)
+        self.show_response(resp)
         self._after()
 
     def click(self, index: int) -> None:
@@ -191,10 +191,10 @@ class Console:
             "user": {"id": self.user, "name": self.user},
             "team": {"id": "TLOCAL"},
             "api_app_id": "ALOCAL",
-            "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
+            "trigger_id": f"{next(self.ids)}.{self.session}.trigger",
             "channel": {"id": "CCONSOLE"},
             "container": {"type": "message", "channel_id": "CCONSOLE"},
-            "response_url": f"{self.local.base_url}/respond/{next(self._ids)}",
+            "response_url": f"{self.local.base_url}/respond/{next(self.ids)}",
             "actions": [
                 {
                     "type": "button",
@@ -206,19 +206,11 @@ class Console:
                 }
             ],
         }
-        self._show_response(self._form({"payload": json.dumps(payload)}))
+        self.show_response(self.form({"payload": json.dumps(payload)}))
         self._after()
 
     def home(self) -> None:
-        event = {
-            "type": "event_callback",
-            "team_id": "TLOCAL",
-            "api_app_id": "ALOCAL",
-            "event_id": f"Ev{self._session}{next(self._ids):06d}",
-            "event_time": int(time.time()),
-            "event": {"type": "app_home_opened", "user": self.user, "channel": f"D{self.user}", "tab": "home"},
-        }
-        self._show_response(self._signed_post(json.dumps(event), "application/json"))
+        self._event({"type": "app_home_opened", "user": self.user, "channel": f"D{self.user}", "tab": "home"})
         self._after()
 
     # ---------------------------------------------------------------- modals
@@ -240,14 +232,8 @@ class Console:
             return
         path, self.file = self.file, None
         self.out(f"\n[you, in the thread: uploaded {path.name}]")
-        n = next(self._ids)
-        event = {
-            "type": "event_callback",
-            "team_id": "TLOCAL",
-            "api_app_id": "ALOCAL",
-            "event_id": f"Ev{self._session}{n:06d}",
-            "event_time": int(time.time()),
-            "event": {
+        self._event(
+            {
                 "type": "message",
                 "subtype": "file_share",
                 "user": self.user,
@@ -257,95 +243,23 @@ class Console:
                 "text": "",
                 "files": [self.local.add_file(path)],
                 "channel_type": "channel",
-            },
+            }
+        )
+
+    def _event(self, event: dict[str, Any]) -> None:
+        """Send an Events API callback carrying `event`, as Slack would."""
+        envelope = {
+            "type": "event_callback",
+            "team_id": "TLOCAL",
+            "api_app_id": "ALOCAL",
+            "event_id": f"Ev{self.session}{next(self.ids):06d}",
+            "event_time": int(time.time()),
+            "event": event,
         }
-        self._show_response(self._signed_post(json.dumps(event), "application/json"))
+        self.show_response(self._signed_post(json.dumps(envelope), "application/json"))
 
     def _fill_and_submit(self, view: dict[str, Any]) -> None:
-        from dragonfly.cli.local_slack import _text
-
-        self.out(f"\n[modal: {_text(view.get('title'))}]")
-        if not view.get("submit"):  # a modal to read (a card, full texts, a refusal): nothing to submit
-            from dragonfly.cli.local_slack import render_blocks
-
-            for line in render_blocks(view.get("blocks") or []):
-                self.out("  " + line)
-            return
-        for attempt in range(2):
-            values: dict[str, dict[str, Any]] = {}
-            for block in view.get("blocks") or []:
-                if block.get("type") != "input":
-                    from dragonfly.cli.local_slack import render_blocks
-
-                    for line in render_blocks([block]):
-                        self.out("  " + line)
-                    continue
-                el = block.get("element") or {}
-                value = self._element_value(_text(block.get("label")), el, optional=bool(block.get("optional")))
-                if value is not None:
-                    values[block["block_id"]] = {el.get("action_id", "value"): value}
-            payload = {
-                "type": "view_submission",
-                "team": {"id": "TLOCAL"},
-                "user": {"id": self.user, "name": self.user},
-                "api_app_id": "ALOCAL",
-                "trigger_id": f"{next(self._ids)}.{self._session}.trigger",
-                "view": {**view, "state": {"values": values}, "id": view.get("id"), "hash": "h", "type": "modal"},
-            }
-            resp = self._form({"payload": json.dumps(payload)})
-            try:
-                body = resp.json() if resp.text else {}
-            except ValueError:
-                body = {}
-            if isinstance(body, dict) and body.get("response_action") == "errors":
-                for block_id, msg in (body.get("errors") or {}).items():
-                    self.out(f"  ! {block_id}: {msg}")
-                if attempt == 0 and self.interactive:
-                    continue
-                self.out("  (modal closed without saving)")
-                return
-            self._show_response(resp)
-            self.out("  (submitted)")
-            return
-
-    def _element_value(self, label: str, el: dict[str, Any], *, optional: bool) -> dict[str, Any] | None:
-        kind = el.get("type")
-        if kind == "file_input":
-            path = self.file
-            if path is None:
-                typed = self._answer(f"{label} (file path)")
-                path = Path(typed) if typed else None
-            if path is None or not path.exists():
-                self.out(f"  {label}: (no file)")
-                return None if optional else {"type": "file_input", "files": []}
-            self.out(f"  {label}: {path}")
-            self.file = None
-            return {"type": "file_input", "files": [self.local.add_file(path)]}
-        if kind in ("static_select", "radio_buttons", "external_select"):
-            options = [o for g in el.get("option_groups") or [] for o in g.get("options", [])] + list(
-                el.get("options") or []
-            )
-            initial = el.get("initial_option") or {}
-            if options:
-                self.out(f"  {label}: " + ", ".join(f"{i + 1}={_opt_text(o)}" for i, o in enumerate(options)))
-            typed = self._answer(label, str(initial.get("value", "")))
-            if not typed:
-                return None
-            chosen = next((o for i, o in enumerate(options) if typed in (str(i + 1), o.get("value"))), None)
-            chosen = chosen or {"text": {"type": "plain_text", "text": typed}, "value": typed}
-            return {"type": kind, "selected_option": chosen}
-        if kind == "datepicker":
-            typed = self._answer(f"{label} (YYYY-MM-DD)", str(el.get("initial_date", "")))
-            return {"type": kind, "selected_date": typed or None}
-        if kind == "users_select":
-            typed = self._answer(f"{label} (user id)", str(el.get("initial_user", "")))
-            return {"type": kind, "selected_user": typed or None}
-        if kind == "checkboxes":
-            typed = self._answer(f"{label} (y/n)", "n")
-            opts = el.get("options") or []
-            return {"type": kind, "selected_options": opts[:1] if typed.lower().startswith("y") else []}
-        typed = self._answer(label, str(el.get("initial_value", "")))
-        return {"type": kind or "plain_text_input", "value": typed or None}
+        ModalForm(self).fill_and_submit(view)
 
     # ---------------------------------------------------------------- workers and previews
     def drain(self) -> None:
@@ -446,8 +360,3 @@ class Console:
         self.server.shutdown()
         self.local.stop()
         self.services.close()
-
-
-def _opt_text(o: dict[str, Any]) -> str:
-    t = o.get("text")
-    return str(t.get("text") if isinstance(t, dict) else t or o.get("value"))

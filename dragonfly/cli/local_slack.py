@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bot import ids
+
 Printer = Callable[[str], None]
 
 
-def _text(obj: Any) -> str:
+def text_of(obj: Any) -> str:
     """A text object as a person reads it: Slack shows mrkdwn's &lt; &gt; &amp; as < > &."""
     if isinstance(obj, dict):
         text = str(obj.get("text", ""))
@@ -47,29 +49,36 @@ def web_api_params(content_type: str, raw: bytes) -> dict[str, Any]:
     return params
 
 
+def waiting_for_document(blocks: Any) -> bool:
+    """A "waiting for the document" message (bot/blocks/cards.py): its thread takes the upload."""
+    return isinstance(blocks, list) and any(isinstance(b, dict) and b.get("block_id") == ids.B_WAITING for b in blocks)
+
+
 def render_blocks(blocks: list[dict[str, Any]]) -> list[str]:
     """Block Kit as plain lines: sections, fields, context, buttons, inputs."""
     lines: list[str] = []
     for b in blocks or []:
         kind = b.get("type")
         if kind == "header":
-            lines.append(f"== {_text(b.get('text'))} ==")
+            lines.append(f"== {text_of(b.get('text'))} ==")
         elif kind == "section":
             if b.get("text"):
-                lines.append(_text(b["text"]))
+                lines.append(text_of(b["text"]))
             for f in b.get("fields") or []:
-                lines.append("  " + _text(f))
+                lines.append("  " + text_of(f))
             acc = b.get("accessory")
             if acc and acc.get("type") == "button":
-                lines.append(f"  [{_text(acc.get('text'))}]")
+                lines.append(f"  [{text_of(acc.get('text'))}]")
         elif kind == "context":
-            lines.append("  " + " · ".join(_text(e) for e in b.get("elements") or []))
+            lines.append("  " + " · ".join(text_of(e) for e in b.get("elements") or []))
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
-            lines.append("  " + " ".join(f"[{_text(e.get('text')) or e.get('type')}]" for e in b.get("elements") or []))
+            lines.append(
+                "  " + " ".join(f"[{text_of(e.get('text')) or e.get('type')}]" for e in b.get("elements") or [])
+            )
         elif kind == "input":
-            lines.append(f"  {_text(b.get('label'))}: <{(b.get('element') or {}).get('type')}>")
+            lines.append(f"  {text_of(b.get('label'))}: <{(b.get('element') or {}).get('type')}>")
         elif kind == "image":
             lines.append(f"  (image: {b.get('alt_text', '')})")
     return lines
@@ -185,7 +194,7 @@ class LocalSlack:
                 self.print("  " + line)
             with self._lock:
                 self.messages.append({"method": method, "ts": ts, **params})
-                if method == "chat.postMessage" and "waiting for the document" in json.dumps(params):
+                if method == "chat.postMessage" and waiting_for_document(params.get("blocks")):
                     self.waiting.append((str(where), ts))
             return {"ok": True, "channel": where, "ts": ts, "message_ts": ts, "message": {"ts": ts}}
         if method in ("views.open", "views.push", "views.update"):

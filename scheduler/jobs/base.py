@@ -15,14 +15,15 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.blocks.common import clip, count
+# The Block Kit helpers the jobs build with live once, in bot/blocks/common.py; these names stay
+# importable from here for the jobs that import them so.
+from bot.blocks.common import MAX_BLOCKS, case_list, context, header, money, owner_mention, section
 from dragonfly import rpc
 from dragonfly.bootstrap import Services
 from scheduler import periods
@@ -158,45 +159,5 @@ def run_job(
     return JobResult(name, period, "queued", messages, summary)
 
 
-# ---------------------------------------------------------------- Block Kit helpers
-def section(text_: str, *, case_ref: str | None = None) -> dict[str, Any]:
-    """A mrkdwn line; with a case, a button that opens it (`/enforce case DF-n`)."""
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text_, 3000)}}
-    if case_ref:
-        block["accessory"] = {
-            "type": "button",
-            # unique within the message; bot/ids.py A_OPEN_CASE, matched by its prefix
-            "action_id": f"open_case:{case_ref}",
-            "value": case_ref,
-            "text": {"type": "plain_text", "text": "Open"},
-        }
-    return block
-
-
-def header(text_: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text_, 150)}}
-
-
-def context(text_: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text_, 3000)}]}
-
-
-def money(value: Any) -> str:
-    return f"${Decimal(value or 0):,.2f}"  # exact: never through a float
-
-
-MAX_BLOCKS = 50
-
-
-def owner_mention(owner: str | None) -> str:
-    return f"<@{owner}>" if owner else "(unassigned)"
-
-
-def case_list(title: str, lines: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """A header and one line per case (case ref, text), each with its Open button, capped to
-    Slack's block limit with an "...and N more" line."""
-    room = MAX_BLOCKS - 2
-    blocks = [header(title)] + [section(text_, case_ref=ref) for ref, text_ in lines[:room]]
-    if len(lines) > room:
-        blocks.append(context(f"…and {count(len(lines) - room)} more."))
-    return blocks
+__all__ = ["MAX_BLOCKS", "Context", "JobResult", "Message", "case_list", "context", "header", "money", "owner_mention"]
+__all__ += ["run_job", "section"]

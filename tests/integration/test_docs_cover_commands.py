@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.app import build_app
-from bot.blocks import cards
-from bot.listeners import subcommand_names
+from bot.listeners import all_specs, help_text, subcommand_names
 from dragonfly.bootstrap import Services
 from dragonfly.cli import app as cli_app
 
@@ -44,13 +43,14 @@ def documented(command: str) -> bool:
 def test_readme_names_every_slack_sub_command(services) -> None:  # type: ignore[no-untyped-def]
     settings = services.settings.model_copy(update={"slack_bot_token": "xoxb-docs", "slack_signing_secret": "s"})
     app = build_app(Services(settings=settings, database_url=services.database_url, engine=services.engine))
-    names = sorted(subcommand_names())
+    names = sorted(n for spec in all_specs() for n in spec.names)
+    assert sorted(subcommand_names()) == names  # every sub-command the app routes is a spec
     del app
     assert len(names) > 10
     # `/enforce levy|garnish|subpoena DF-n` names each of its words
     missing = [n for n in names if not re.search(rf"/enforce ([a-z]+\|)*{re.escape(n)}\b", README)]
     assert not missing, f"README does not show /enforce {missing}"
-    help_missing = [n for n in names if not re.search(rf"`{re.escape(n)}\b", cards.HELP)]
+    help_missing = [n for n in names if not re.search(rf"`{re.escape(n)}\b", help_text())]
     assert not help_missing, f"/enforce help does not list {help_missing}"
 
 
