@@ -46,7 +46,7 @@ SPEC = RowwiseImport(
     required=("case_ref", "change", "value"),
     staging="df_import_corrections",
     checked="df_import_corrections_checked",
-    check_sql="SELECT import_check_corrections()",
+    check_function="import_check_corrections",
     apply_function="import_corrections_apply",
 )
 

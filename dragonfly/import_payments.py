@@ -59,7 +59,7 @@ SPEC = RowwiseImport(
     required=PAYMENT_REQUIRED,
     staging="df_import_payments",
     checked="df_import_payments_checked",
-    check_sql="SELECT import_check_payments(%s)",
+    check_function="import_check_payments",
     apply_function="import_payments_apply",
 )
 
@@ -84,6 +84,6 @@ def import_payments(
         dry_run=dry_run,
         partial=partial,
         source=source,
-        check_params=(as_of,),
+        check_params={"as_of": as_of},
         progress=progress,
     )
