@@ -21,7 +21,7 @@ import psycopg
 from dragonfly import rpc
 from dragonfly.errors import DomainError
 from dragonfly.import_files import RowProblem, count_lines
-from dragonfly.import_session import ImportReport, Progress, problems_from_sql, session, stage, staging_ddl
+from dragonfly.import_session import ImportReport, Layout, Progress, problems_from_sql, session, stage
 
 CHUNK = 5_000
 FIRST_CHUNK = 200
@@ -40,8 +40,8 @@ class RowwiseImport:
     apply_function: str  # e.g. "import_payments_apply"
 
     @property
-    def ddl(self) -> str:
-        return staging_ddl(self.staging, self.columns)
+    def layout(self) -> Layout:
+        return Layout(self.staging, self.columns, self.required)
 
 
 def _apply(
@@ -88,17 +88,7 @@ def run_import(
     report = ImportReport(kind=spec.kind, path=path, dry_run=dry_run, partial=partial)
     total_lines = count_lines(path) if progress else None
     with session(url, drop=(spec.checked, spec.staging)) as conn:
-        stage(
-            conn,
-            table=spec.staging,
-            ddl=spec.ddl,
-            columns=spec.columns,
-            required=spec.required,
-            path=path,
-            report=report,
-            progress=progress,
-            total=total_lines,
-        )
+        stage(conn, spec.layout, path, report, progress, total_lines)
         counts = rpc.call_session(conn, spec.check_function, **(check_params or {}))
         report.to_create, report.present = counts["create"], counts["present"]
         report.problems.extend(problems_from_sql(conn, spec.checked))

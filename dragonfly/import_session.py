@@ -60,9 +60,19 @@ class ImportReport:
         return self
 
 
-def staging_ddl(table: str, columns: tuple[str, ...]) -> str:
-    """The temp table a file of these columns is COPYed into (every field as text, with its line)."""
-    return f"CREATE TEMP TABLE {table} (line integer NOT NULL, " + ", ".join(f"{c} text" for c in columns) + ")"
+@dataclass(frozen=True)
+class Layout:
+    """A kind of import file: the columns it may have, those it must have, and the temp table it
+    is COPYed into (every field as text, with its line)."""
+
+    table: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+
+    @property
+    def ddl(self) -> str:
+        fields = ", ".join(f"{c} text" for c in self.columns)
+        return f"CREATE TEMP TABLE {self.table} (line integer NOT NULL, {fields})"
 
 
 @contextmanager
@@ -86,28 +96,25 @@ def session(url: str, *, drop: tuple[str, ...] = ()) -> Iterator[psycopg.Connect
 
 def stage(
     conn: psycopg.Connection,
-    *,
-    table: str,
-    ddl: str,
-    columns: tuple[str, ...],
-    required: tuple[str, ...],
+    layout: Layout,
     path: Path,
     report: ImportReport,
     progress: Progress | None,
-    total: int | None,
+    total: int | None = None,
 ) -> None:
-    """Stream the file into a temp staging table with COPY; ragged rows become problems."""
+    """Stream the file into the layout's temp staging table with COPY; ragged rows become problems."""
+    table, columns = layout.table, layout.columns
     rows = read_rows(path)
     first = next(rows, None)
     if first is None:
         raise ImportFileError(f"{path.name} has no header line (only blank lines)")
     _, header = first
-    positions = header_map(header, columns, required, path.name)
+    positions = header_map(header, columns, layout.required, path.name)
     width = len(header)
     # A sheet has no field count: missing cells are empty, cells beyond the header are ignored.
     sheet = path.suffix.lower() in (".xlsx", ".xlsm")
     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
-    conn.execute(ddl)
+    conn.execute(layout.ddl)
     staged = 0
     with conn.cursor().copy(f"COPY pg_temp.{table} (line, {', '.join(columns)}) FROM STDIN") as copy:
         for line, fields in rows:

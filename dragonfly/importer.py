@@ -26,7 +26,7 @@ from pathlib import Path
 
 from dragonfly import rpc
 from dragonfly.import_files import ImportFileError, RowProblem, count_lines, read_rows
-from dragonfly.import_session import ImportReport, Progress, problems_from_sql, session, stage, staging_ddl
+from dragonfly.import_session import ImportReport, Layout, Progress, problems_from_sql, session, stage
 from dragonfly.import_smoke import CaseCensus, SmokeReport, smoke
 
 __all__ = [
@@ -98,8 +98,9 @@ PLAINTIFF_REQUIRED = ("name",)
 
 DEFAULT_BATCH_SIZE = 10_000
 
-_STAGE_JUDGMENTS = staging_ddl("df_import_judgments", JUDGMENT_COLUMNS)
-_STAGE_PLAINTIFFS = staging_ddl("df_import_plaintiffs", PLAINTIFF_COLUMNS)
+JUDGMENTS = Layout("df_import_judgments", JUDGMENT_COLUMNS, JUDGMENT_REQUIRED)
+PLAINTIFFS = Layout("df_import_plaintiffs", PLAINTIFF_COLUMNS, PLAINTIFF_REQUIRED)
+_STAGE_JUDGMENTS = JUDGMENTS.ddl
 
 
 def import_judgments(
@@ -119,17 +120,7 @@ def import_judgments(
     report = ImportReport(kind="judgments", path=path, dry_run=dry_run, partial=partial)
     total = count_lines(path) if progress else None
     with session(url, drop=("df_import_checked", "df_import_judgments")) as conn:
-        stage(
-            conn,
-            table="df_import_judgments",
-            ddl=_STAGE_JUDGMENTS,
-            columns=JUDGMENT_COLUMNS,
-            required=JUDGMENT_REQUIRED,
-            path=path,
-            report=report,
-            progress=progress,
-            total=total,
-        )
+        stage(conn, JUDGMENTS, path, report, progress, total)
         if progress:
             progress("check", 0, report.rows)
         counts = rpc.call_session(conn, "import_check_judgments", owner=owner, as_of=as_of)
@@ -181,17 +172,7 @@ def import_plaintiffs(
     """Validate a client list and add or update plaintiffs, keyed on the name."""
     report = ImportReport(kind="plaintiffs", path=path, dry_run=dry_run, partial=partial)
     with session(url) as conn:
-        stage(
-            conn,
-            table="df_import_plaintiffs",
-            ddl=_STAGE_PLAINTIFFS,
-            columns=PLAINTIFF_COLUMNS,
-            required=PLAINTIFF_REQUIRED,
-            path=path,
-            report=report,
-            progress=progress,
-            total=None,
-        )
+        stage(conn, PLAINTIFFS, path, report, progress)
         counts = rpc.call_session(conn, "import_check_plaintiffs")
         report.to_create, report.to_update = counts["create"], counts["update"]
         report.present = counts["present"]

@@ -272,18 +272,7 @@ def queue_reply(conn: Connection, job: dict[str, Any], text_: str, outcome: str)
     )
 
 
-def _finish(
-    conn: Connection,
-    job_id: int,
-    status: str,
-    *,
-    result: Any = None,
-    error: str | None = None,
-    retry_seconds: float | None = None,
-) -> None:
-    rpc.finish_ingestion_job(
-        conn, job_id=job_id, status=status, result=result, error=error, retry_seconds=retry_seconds
-    )
+_finish = rpc.finish_ingestion_job
 
 
 def backoff(attempts: int) -> float:

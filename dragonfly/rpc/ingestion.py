@@ -55,9 +55,9 @@ def begin_ingestion_step(conn: Connection, *, job_id: int) -> bool:
 
 def finish_ingestion_job(
     conn: Connection,
-    *,
     job_id: int,
     status: str,
+    *,
     result: Any = None,
     error: str | None = None,
     retry_seconds: float | None = None,
