@@ -13,6 +13,7 @@ and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class RowwiseImport:
     checked: str  # temp table the check function fills
     check_function: str  # e.g. "import_check_payments"
     apply_function: str  # e.g. "import_payments_apply"
+    check_takes_as_of: bool = False  # the check function's p_as_of: the day "not in the future" means
 
     @property
     def layout(self) -> Layout:
@@ -81,7 +83,7 @@ def run_import(
     dry_run: bool = False,
     partial: bool = False,
     source: str = "import",
-    check_params: dict[str, Any] | None = None,
+    as_of: date | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Stage, check and apply one file; see the module docstring for what is written when."""
@@ -89,7 +91,7 @@ def run_import(
     total_lines = count_lines(path) if progress else None
     with session(url, drop=(spec.checked, spec.staging)) as conn:
         stage(conn, spec.layout, path, report, progress, total_lines)
-        counts = rpc.call_session(conn, spec.check_function, **(check_params or {}))
+        counts = rpc.call_session(conn, spec.check_function, **({"as_of": as_of} if spec.check_takes_as_of else {}))
         report.to_create, report.present = counts["create"], counts["present"]
         report.problems.extend(problems_from_sql(conn, spec.checked))
         static_bad = bool(report.problems)

@@ -69,20 +69,6 @@ are case-insensitive (spaces count as underscores), in any order; extra columns 
     external_ref     no        text (the client's own reference)
 """
 
-JUDGMENT_COLUMNS = (
-    "plaintiff_name",
-    "debtor_name",
-    "debtor_type",
-    "court",
-    "county",
-    "index_number",
-    "entered_on",
-    "principal",
-    "costs",
-    "consumer_debt",
-    "owner_slack_id",
-    "external_ref",
-)
 JUDGMENT_REQUIRED = (
     "plaintiff_name",
     "debtor_name",
@@ -93,6 +79,7 @@ JUDGMENT_REQUIRED = (
     "entered_on",
     "principal",
 )
+JUDGMENT_COLUMNS = (*JUDGMENT_REQUIRED, "costs", "consumer_debt", "owner_slack_id", "external_ref")
 PLAINTIFF_COLUMNS = ("name", "contact", "external_ref")
 PLAINTIFF_REQUIRED = ("name",)
 

@@ -272,7 +272,16 @@ def queue_reply(conn: Connection, job: dict[str, Any], text_: str, outcome: str)
     )
 
 
-_finish = rpc.finish_ingestion_job
+def _finish(
+    conn: Connection,
+    job_id: int,
+    status: str,
+    *,
+    result: Any = None,
+    error: str | None = None,
+    retry_seconds: float | None = None,
+) -> None:
+    rpc.finish_ingestion_job(conn, job_id, status, result=result, error=error, retry_seconds=retry_seconds)
 
 
 def backoff(attempts: int) -> float:

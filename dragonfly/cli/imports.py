@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -21,6 +22,7 @@ from dragonfly import importer, rules
 from dragonfly.cli.common import actor, command_app, console, err_console, fail, services
 from dragonfly.import_corrections import CORRECTIONS_LAYOUT, import_corrections
 from dragonfly.import_payments import PAYMENTS_LAYOUT, import_payments
+from dragonfly.import_session import Progress as OnProgress
 
 app = command_app(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
@@ -149,6 +151,22 @@ def _exit_code(report: importer.ImportReport) -> int:
     return 1 if report.bad_rows else 0
 
 
+def _run(errors: Path | None, work: Callable[[str, OnProgress], importer.ImportReport]) -> None:
+    """Run one import (`work(database url, progress)`) with the progress bar, show its report and
+    exit with its code (2: the file cannot be read)."""
+    _check_errors_path(errors)
+    s = services()
+    try:
+        with _Reporter() as progress:
+            report = work(s.database_url, progress)
+    except importer.ImportFileError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        s.close()
+    _render(report, errors)
+    raise typer.Exit(_exit_code(report))
+
+
 @app.command("judgments", help=JUDGMENTS_HELP)
 def judgments(
     file: Path = typer.Argument(
@@ -160,26 +178,19 @@ def judgments(
     partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
     batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."),
 ) -> None:
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = importer.import_judgments(
-                url=s.database_url,
-                path=file,
-                actor=actor(),
-                owner=owner,
-                dry_run=dry_run,
-                partial=partial,
-                batch_size=batch_size,
-                progress=progress,
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: importer.import_judgments(
+            url=url,
+            path=file,
+            actor=actor(),
+            owner=owner,
+            dry_run=dry_run,
+            partial=partial,
+            batch_size=batch_size,
+            progress=progress,
+        ),
+    )
 
 
 @app.command("plaintiffs")
@@ -198,24 +209,17 @@ def plaintiffs(
     A name already known (case and spacing ignored) is updated with a non-empty contact or
     external_ref; empty cells keep what is stored. Same rules and exit codes as `import judgments`.
     """
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = importer.import_plaintiffs(
-                url=s.database_url,
-                path=file,
-                actor=actor(),
-                dry_run=dry_run,
-                partial=partial,
-                progress=progress,
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: importer.import_plaintiffs(
+            url=url,
+            path=file,
+            actor=actor(),
+            dry_run=dry_run,
+            partial=partial,
+            progress=progress,
+        ),
+    )
 
 
 PAYMENTS_HELP = f"""Import payments (marshal and bank remittance reports, lockbox files) from CSV or .xlsx.
@@ -241,19 +245,12 @@ def payments(
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
     partial: bool = typer.Option(False, "--partial", help="Record the good rows even when some are bad."),
 ) -> None:
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = import_payments(
-                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: import_payments(
+            url=url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
+        ),
+    )
 
 
 CORRECTIONS_HELP = f"""Apply bulk corrections (owner, next action, stage, tier override) from CSV or .xlsx.
@@ -278,19 +275,12 @@ def corrections(
     errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
     partial: bool = typer.Option(False, "--partial", help="Apply the good rows even when some are bad."),
 ) -> None:
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = import_corrections(
-                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: import_corrections(
+            url=url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
+        ),
+    )
 
 
 def smoke_command() -> None:
