@@ -49,8 +49,9 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- What is left spelled by hand must not be an enum's labels (the extension, the renewal basis,
-    -- the wage region, the address role and the case flag are not enum types).
+    -- What is left spelled by hand should not be an enum's labels (the extension, the renewal basis,
+    -- the wage region, the address role and the case flag are not enum types). A warning, not a
+    -- refusal: tests/integration/test_rules_one_home.py fails on it.
     SELECT array_agg(DISTINCT p.proname ORDER BY p.proname) INTO v_left
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
      CROSS JOIN LATERAL regexp_matches(p.prosrc, 'enum_text_check\([^;]*?ARRAY\[([^]]*)\]', 'g') AS m(lit)
@@ -59,6 +60,6 @@ BEGIN
          GROUP BY ty.oid
         HAVING array_agg(e.enumlabel::text) @> ARRAY(SELECT x[1] FROM regexp_matches(m.lit[1], '''([^'']*)''', 'g') x));
     IF v_left IS NOT NULL THEN
-        RAISE EXCEPTION 'enum labels still spelled by hand in %', v_left;
+        RAISE WARNING 'enum labels still spelled by hand in %', v_left;
     END IF;
 END $$;
