@@ -151,6 +151,13 @@ def _exit_code(report: importer.ImportReport) -> int:
     return 1 if report.bad_rows else 0
 
 
+# The arguments every import takes (typer reads them from the defaults).
+FILE = typer.Argument(
+    ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+)
+ERRORS = typer.Option(None, "--errors", help="Write every bad row to this CSV.")
+
+
 def _run(errors: Path | None, work: Callable[[str, OnProgress], importer.ImportReport]) -> None:
     """Run one import (`work(database url, progress)`) with the progress bar, show its report and
     exit with its code (2: the file cannot be read)."""
@@ -169,12 +176,10 @@ def _run(errors: Path | None, work: Callable[[str, OnProgress], importer.ImportR
 
 @app.command("judgments", help=JUDGMENTS_HELP)
 def judgments(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     owner: str | None = typer.Option(None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
     batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."),
 ) -> None:
@@ -195,11 +200,9 @@ def judgments(
 
 @app.command("plaintiffs")
 def plaintiffs(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
 ) -> None:
     """Import the client list: columns name (required, the key), contact, external_ref.
@@ -238,11 +241,9 @@ found (also with --partial or --dry-run), 2 the file cannot be read.
 
 @app.command("payments", help=PAYMENTS_HELP)
 def payments(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, record nothing."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Record the good rows even when some are bad."),
 ) -> None:
     _run(
@@ -268,11 +269,9 @@ when any row is bad unless --partial is given. Exit codes as for `import payment
 
 @app.command("corrections", help=CORRECTIONS_HELP)
 def corrections(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, change nothing."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Apply the good rows even when some are bad."),
 ) -> None:
     _run(
