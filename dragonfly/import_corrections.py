@@ -10,10 +10,9 @@ SQL: sql/0082_import_corrections.sql, sql/0084_judgment_corrections.sql.
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 from dragonfly.import_rowwise import RowwiseImport, run_import
-from dragonfly.importer import ImportReport, Progress
 
 CORRECTIONS_LAYOUT = """\
 Corrections file layout (CSV, UTF-8 with or without BOM; or .xlsx, first sheet): one change per
@@ -46,22 +45,11 @@ SPEC = RowwiseImport(
     required=("case_ref", "change", "value"),
     staging="df_import_corrections",
     checked="df_import_corrections_checked",
-    check_sql="SELECT import_check_corrections()",
+    check_function="import_check_corrections",
     apply_function="import_corrections_apply",
 )
 
 
-def import_corrections(
-    *,
-    url: str,
-    path: Path,
-    actor: str,
-    dry_run: bool = False,
-    partial: bool = False,
-    source: str = "import",
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Validate a corrections file and apply its changes through the sanctioned functions."""
-    return run_import(
-        SPEC, url=url, path=path, actor=actor, dry_run=dry_run, partial=partial, source=source, progress=progress
-    )
+# url, path, actor; dry_run, partial, source, progress (dragonfly/import_rowwise.py run_import)
+import_corrections = partial(run_import, SPEC)
+"""Validate a corrections file and apply its changes through the sanctioned functions."""

@@ -13,11 +13,9 @@ SQL: sql/0081_import_payments.sql.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
+from functools import partial
 
 from dragonfly.import_rowwise import RowwiseImport, run_import
-from dragonfly.importer import ImportReport, Progress
 
 PAYMENTS_LAYOUT = """\
 Payments file layout (CSV, UTF-8 with or without BOM; or .xlsx, first sheet). The first line is
@@ -59,31 +57,12 @@ SPEC = RowwiseImport(
     required=PAYMENT_REQUIRED,
     staging="df_import_payments",
     checked="df_import_payments_checked",
-    check_sql="SELECT import_check_payments(%s)",
+    check_function="import_check_payments",
     apply_function="import_payments_apply",
+    check_takes_as_of=True,
 )
 
 
-def import_payments(
-    *,
-    url: str,
-    path: Path,
-    actor: str,
-    dry_run: bool = False,
-    partial: bool = False,
-    source: str = "import",
-    as_of: date | None = None,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Validate a payments file and record its payments (idempotent on the payer's reference)."""
-    return run_import(
-        SPEC,
-        url=url,
-        path=path,
-        actor=actor,
-        dry_run=dry_run,
-        partial=partial,
-        source=source,
-        check_params=(as_of,),
-        progress=progress,
-    )
+# url, path, actor; dry_run, partial, source, as_of, progress (dragonfly/import_rowwise.py run_import)
+import_payments = partial(run_import, SPEC)
+"""Validate a payments file and record its payments (idempotent on the payer's reference)."""

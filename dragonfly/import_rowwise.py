@@ -12,25 +12,17 @@ and changes nothing.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from dragonfly import db
-from dragonfly.importer import (
-    ImportReport,
-    Progress,
-    RowProblem,
-    _domain,
-    _problems_from_sql,
-    _scalar,
-    _session_setup,
-    _stage,
-    count_lines,
-)
+from dragonfly import rpc
+from dragonfly.errors import DomainError
+from dragonfly.import_files import RowProblem, count_lines
+from dragonfly.import_session import ImportReport, Layout, Progress, problems_from_sql, session, stage
 
 CHUNK = 5_000
 FIRST_CHUNK = 200
@@ -45,16 +37,13 @@ class RowwiseImport:
     required: tuple[str, ...]
     staging: str  # temp table the file is COPYed into
     checked: str  # temp table the check function fills
-    check_sql: str  # e.g. "SELECT import_check_payments(%s)"
+    check_function: str  # e.g. "import_check_payments"
     apply_function: str  # e.g. "import_payments_apply"
+    check_takes_as_of: bool = False  # the check function's p_as_of: the day "not in the future" means
 
     @property
-    def ddl(self) -> str:
-        return (
-            f"CREATE TEMP TABLE {self.staging} (line integer NOT NULL, "
-            + ", ".join(f"{c} text" for c in self.columns)
-            + ")"
-        )
+    def layout(self) -> Layout:
+        return Layout(self.staging, self.columns, self.required)
 
 
 def _apply(
@@ -75,10 +64,8 @@ def _apply(
         (start, start + CHUNK - 1) for start in range(FIRST_CHUNK + 1, total + 1, CHUNK)
     ]
     for start, end in bounds:
-        result: dict[str, Any] = _scalar(
-            conn,
-            f"SELECT {spec.apply_function}(%s, %s, %s, %s, %s)",
-            (start, end, actor, source, collect),
+        result: dict[str, Any] = rpc.call_session(
+            conn, spec.apply_function, from_=start, to=end, actor=actor, source=source, collect=collect
         )
         created += result["created"]
         problems += [RowProblem(int(p["line"]), p["column"], p["reason"]) for p in result["problems"]]
@@ -96,72 +83,44 @@ def run_import(
     dry_run: bool = False,
     partial: bool = False,
     source: str = "import",
-    check_params: tuple[Any, ...] = (),
+    as_of: date | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Stage, check and apply one file; see the module docstring for what is written when."""
     report = ImportReport(kind=spec.kind, path=path, dry_run=dry_run, partial=partial)
-    started = time.perf_counter()
     total_lines = count_lines(path) if progress else None
-    with db.connect(url) as conn:
-        _session_setup(conn)
-        try:
-            _stage(
-                conn,
-                table=spec.staging,
-                ddl=spec.ddl,
-                columns=spec.columns,
-                required=spec.required,
-                path=path,
-                report=report,
-                progress=progress,
-                total=total_lines,
-            )
-            counts = _scalar(conn, spec.check_sql, check_params)
-            report.to_create, report.present = counts["create"], counts["present"]
-            report.problems.extend(_problems_from_sql(conn, spec.checked))
-            static_bad = bool(report.problems)
-            if report.to_create and (partial or dry_run or not static_bad):
-                conn.commit()  # the session's temp tables (no domain rows) outlive what follows
-                total = report.to_create
-                try:
-                    created, refused = _apply(
-                        conn,
-                        spec,
-                        total=total,
-                        actor=actor,
-                        source=source,
-                        collect=partial or dry_run,
-                        progress=progress,
-                    )
-                except psycopg.Error as exc:
-                    conn.rollback()  # all or nothing: one refusal, and nothing is recorded
-                    if _domain(exc) is None:
-                        raise
-                    _, refused = _apply(
-                        conn, spec, total=total, actor=actor, source=source, collect=True, progress=None
-                    )
-                    created = 0
-                report.problems.extend(refused)
-                report.to_create -= len({p.line for p in refused})
-                if dry_run or (refused and not partial):
-                    conn.rollback()
-                else:
-                    conn.commit()
-                    report.created = created
-                    report.written = created > 0
-            else:
+    with session(url, drop=(spec.checked, spec.staging)) as conn:
+        stage(conn, spec.layout, path, report, progress, total_lines)
+        counts = rpc.call_session(conn, spec.check_function, **({"as_of": as_of} if spec.check_takes_as_of else {}))
+        report.to_create, report.present = counts["create"], counts["present"]
+        report.problems.extend(problems_from_sql(conn, spec.checked))
+        static_bad = bool(report.problems)
+        if report.to_create and (partial or dry_run or not static_bad):
+            conn.commit()  # the session's temp tables (no domain rows) outlive what follows
+            total = report.to_create
+            try:
+                created, refused = _apply(
+                    conn,
+                    spec,
+                    total=total,
+                    actor=actor,
+                    source=source,
+                    collect=partial or dry_run,
+                    progress=progress,
+                )
+            except DomainError:
+                conn.rollback()  # all or nothing: one refusal, and nothing is recorded
+                _, refused = _apply(conn, spec, total=total, actor=actor, source=source, collect=True, progress=None)
+                created = 0
+            report.problems.extend(refused)
+            report.to_create -= len({p.line for p in refused})
+            if dry_run or (refused and not partial):
                 conn.rollback()
-        except psycopg.Error as exc:
+            else:
+                conn.commit()
+                report.created = created
+                report.written = created > 0
+        else:
             conn.rollback()
-            domain = _domain(exc)
-            if domain is not None:
-                raise domain from None
-            raise
-        finally:
-            conn.execute(f"DROP TABLE IF EXISTS pg_temp.{spec.checked}, pg_temp.{spec.staging}")
-            conn.commit()
-    report.problems.sort(key=lambda p: p.line)
-    report.bad_rows = len({p.line for p in report.problems})
-    report.seconds = time.perf_counter() - started
-    return report
+    report.count_problems()
+    return report.done()

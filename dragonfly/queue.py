@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from dragonfly import rpc
 from dragonfly.errors import InvalidInput
@@ -83,27 +83,22 @@ def list_rows(
 ) -> list[QueueRow]:
     """Failed and stuck rows (state open), or only one of them, or every row (all)."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT * FROM queue_rows(CAST(:k AS text), CAST(:s AS text), CAST(:t AS integer), CAST(:n AS integer))"
-            ),
-            {"k": kind, "s": state, "t": stuck_seconds, "n": limit},
-        )
-        return [QueueRow(**dict(r._mapping)) for r in rows]
+        rows = rpc.queue_rows(conn, kind=kind, state=state, stuck_seconds=stuck_seconds, limit=limit)
+    return [QueueRow(**r) for r in rows]
 
 
 def retry(conn: Connection, *, ref: str, actor: str, kind: str | None = None) -> dict[str, Any]:
     """Put one failed or stuck row back in its queue, due now, with all its attempts again."""
     queue, number = parse_ref(ref, kind)
-    return rpc.call(conn, "queue_retry", kind=queue, id=number, actor=actor)  # type: ignore[no-any-return]
+    return rpc.queue_retry(conn, kind=queue, row_id=number, actor=actor)
 
 
 def retry_failed(conn: Connection, *, actor: str, kind: str | None = None) -> dict[str, int]:
     """Every failed row (of one queue, or both) back to pending; counts per queue."""
-    return rpc.call(conn, "queue_retry_failed", kind=kind, actor=actor)  # type: ignore[no-any-return]
+    return rpc.queue_retry_failed(conn, kind=kind, actor=actor)
 
 
 def discard(conn: Connection, *, ref: str, reason: str, actor: str, kind: str | None = None) -> dict[str, Any]:
     """Give up on a row for good; the reason is kept on the row and, where it has a case, as a case event."""
     queue, number = parse_ref(ref, kind)
-    return rpc.call(conn, "queue_discard", kind=queue, id=number, reason=reason, actor=actor)  # type: ignore[no-any-return]
+    return rpc.queue_discard(conn, kind=queue, row_id=number, reason=reason, actor=actor)

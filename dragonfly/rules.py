@@ -1,8 +1,9 @@
 """The rules the database holds, read once per process instead of copied into Python.
 
 PostgreSQL is the source of truth for the enum labels (stages, kinds, roles), the allowed stage
-moves (`allowed_stage_moves`), the document kinds that prove a payment (`payment_proof_kinds`) and
-the days after which a case is stale per tier (`stale_days`). Forms, the importer's summaries and
+moves (`allowed_stage_moves`), the document kinds that prove a payment (`payment_proof_kinds`),
+the days after which a case is stale per tier (`stale_days`) and the kinds of workflow with the
+sub-command that starts each (`workflow_kinds`). Forms, the importer's summaries and
 the console read them from here; `load` runs when the app or a command builds its services, so a
 migration that adds a stage or a kind reaches every form without a Python change.
 """
@@ -16,11 +17,26 @@ from sqlalchemy import Connection, Engine, text
 
 
 @dataclass(frozen=True)
+class WorkflowKind:
+    """A kind of workflow as people start and read it (workflow_kinds, sql/0132)."""
+
+    kind: str  # the action_kind label
+    command: str  # the /enforce sub-command that starts it
+    title: str
+    law: str
+
+
+@dataclass(frozen=True)
 class Rules:
     labels: Mapping[str, tuple[str, ...]]  # SQL enum type -> its labels, in the type's order
     stage_moves: Mapping[str, tuple[str, ...]]  # stage -> the stages it may move to
     payment_proof_kinds: tuple[str, ...]
     stale_days: Mapping[int, int]  # tier -> days in one stage before the case is stale
+    workflows: tuple[WorkflowKind, ...] = ()  # in the help's order
+
+    def workflow_commands(self) -> dict[str, str]:
+        """/enforce sub-command -> the workflow kind it starts."""
+        return {w.command: w.kind for w in self.workflows}
 
     def of(self, enum: str) -> tuple[str, ...]:
         """The labels of one SQL enum type (e.g. "stage", "payment_kind")."""
@@ -48,7 +64,11 @@ def read(conn: Connection) -> Rules:
     }
     proof = tuple(conn.execute(text("SELECT unnest(payment_proof_kinds())::text")).scalars())
     stale = {int(r.tier): int(r.days) for r in conn.execute(text("SELECT tier, days FROM v_stale_days"))}
-    return Rules(labels=labels, stage_moves=moves, payment_proof_kinds=proof, stale_days=stale)
+    workflows = tuple(
+        WorkflowKind(kind=r.kind, command=r.command, title=r.title, law=r.law)
+        for r in conn.execute(text("SELECT kind, command, title, law FROM v_workflow_kinds ORDER BY position, kind"))
+    )
+    return Rules(labels=labels, stage_moves=moves, payment_proof_kinds=proof, stale_days=stale, workflows=workflows)
 
 
 _loaded: dict[str, Rules] = {}

@@ -19,7 +19,7 @@ from typing import IO, Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
@@ -182,9 +182,7 @@ def apply_step(conn: Connection, job: dict[str, Any], document_id: int) -> tuple
     exemption_document_id = None
     if step.exemption_job:
         # The exemption forms (CPLR 5222-a) came as their own upload: wait until they are stored.
-        exemption_document_id = conn.execute(
-            text("SELECT ingested_document_id(CAST(:k AS text))"), {"k": step.exemption_job}
-        ).scalar_one()
+        exemption_document_id = rpc.ingested_document_id(conn, dedupe_key=step.exemption_job)
         if exemption_document_id is None:
             raise Transient("waiting for the exemption forms to be stored", 5.0)
     on = steps.On(
@@ -229,21 +227,7 @@ def _finish(
     error: str | None = None,
     retry_seconds: float | None = None,
 ) -> None:
-    import json
-
-    conn.execute(
-        text(
-            "SELECT finish_ingestion_job(CAST(:id AS bigint), CAST(:s AS text), CAST(:r AS jsonb),"
-            " CAST(:e AS text), CAST(:d AS numeric))"
-        ),
-        {
-            "id": job_id,
-            "s": status,
-            "r": json.dumps(result, default=str) if result is not None else None,
-            "e": error,
-            "d": retry_seconds,
-        },
-    )
+    rpc.finish_ingestion_job(conn, job_id, status, result=result, error=error, retry_seconds=retry_seconds)
 
 
 def backoff(attempts: int) -> float:
@@ -255,7 +239,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
     job_id = int(job["id"])
 
     def before(conn: Connection) -> None:
-        if not conn.execute(text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": job_id}).scalar_one():
+        if not rpc.begin_ingestion_step(conn, job_id=job_id):
             raise AlreadyFinished()
 
     def step(conn: Connection, document_id: int) -> dict[str, Any]:
@@ -314,9 +298,7 @@ def failure_reply(job: dict[str, Any], message: str, *, gave_up: bool) -> str:
 
 def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: bool = False) -> str:
     with rpc.transaction(services.engine) as conn:
-        if not conn.execute(
-            text("SELECT begin_ingestion_step(CAST(:id AS bigint))"), {"id": int(job["id"])}
-        ).scalar_one():
+        if not rpc.begin_ingestion_step(conn, job_id=int(job["id"])):
             return "skipped"
         _finish(conn, int(job["id"]), "failed", error=message)
         queue_reply(conn, job, failure_reply(job, message, gave_up=gave_up), "failed")
@@ -328,13 +310,7 @@ def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: boo
 def ingest_due(services: Services, limit: int = 5, *, lease_seconds: int = 300, max_attempts: int = 8) -> int:
     """Claim due ingestion jobs and process them; returns how many were recorded."""
     with rpc.transaction(services.engine) as conn:
-        jobs = [
-            dict(r._mapping)
-            for r in conn.execute(
-                text("SELECT * FROM claim_ingestion_jobs(:n, :lease)"),
-                {"n": limit, "lease": lease_seconds},
-            )
-        ]
+        jobs = rpc.claim_ingestion_jobs(conn, limit=limit, lease_seconds=lease_seconds)
     done = 0
     for job in jobs:
         job["document_kind"] = str(job["document_kind"])

@@ -25,7 +25,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import text
 
 from dragonfly import metrics, rpc
 from dragonfly.bootstrap import Services
@@ -235,33 +234,20 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
     rows), and the mark functions refuse a stale token.
     """
     with rpc.transaction(services.engine) as conn:
-        rows = [
-            dict(r._mapping)
-            for r in conn.execute(
-                text("SELECT id, method, payload, attempts FROM claim_outbox(:n, :lease)"),
-                {"n": limit, "lease": lease_seconds},
-            )
-        ]
+        rows = rpc.claim_outbox(conn, limit=limit, lease_seconds=lease_seconds)
     client = client_for(services)
     row_lease = row_lease_seconds(lease_seconds)
     sent = 0
     for row in rows:
         token = int(row["attempts"])
-        key = {"id": row["id"], "token": token}
+        key = {"row_id": row["id"], "token": token}
         with rpc.transaction(services.engine) as conn:
-            held = conn.execute(
-                text(
-                    "SELECT renew_outbox_lease(CAST(:id AS bigint), CAST(:token AS integer), CAST(:lease AS integer))"
-                ),
-                {**key, "lease": row_lease},
-            ).scalar_one()
+            held = rpc.renew_outbox_lease(conn, **key, lease_seconds=row_lease)
         if not held:
             log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
             continue
         with rpc.transaction(services.engine) as conn:
-            if not conn.execute(
-                text("SELECT hold_outbox_row(CAST(:id AS bigint), CAST(:token AS integer))"), key
-            ).scalar_one():
+            if not rpc.hold_outbox_row(conn, **key):
                 log.info("outbox #%s: lease lost to another worker, not sending", row["id"])
                 continue
             try:
@@ -274,20 +260,13 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
             except Exception as exc:  # every failure is recorded on the row, none is lost
                 outcome = classify(exc, token)
             if outcome.status == "sent":
-                conn.execute(
-                    text("SELECT mark_outbox_sent(CAST(:id AS bigint), CAST(:ts AS text), CAST(:token AS integer))"),
-                    {**key, "ts": outcome.ts},
-                )
+                rpc.mark_outbox_sent(conn, **key, slack_ts=outcome.ts)
                 sent += 1
                 metrics.DELIVERIES.labels("sent").inc()
             elif outcome.status == "retry":
-                state = conn.execute(
-                    text(
-                        "SELECT mark_outbox_retry(CAST(:id AS bigint), CAST(:d AS numeric),"
-                        " CAST(:e AS text), CAST(:m AS integer), CAST(:token AS integer))"
-                    ),
-                    {**key, "d": outcome.delay, "e": outcome.error, "m": max_attempts},
-                ).scalar_one()
+                state = rpc.mark_outbox_retry(
+                    conn, **key, delay_seconds=outcome.delay, error=outcome.error, max_attempts=max_attempts
+                )
                 metrics.DELIVERIES.labels("retry" if state == "pending" else "failed").inc()
                 if state == "failed":
                     metrics.QUEUE_FAILURES.labels("outbox").inc()
@@ -300,12 +279,7 @@ def deliver_due(services: Services, limit: int = 20, *, lease_seconds: int = 60,
                     outcome.delay,
                 )
             else:
-                conn.execute(
-                    text(
-                        "SELECT mark_outbox_retry(CAST(:id AS bigint), 0, CAST(:e AS text), 0, CAST(:token AS integer))"
-                    ),
-                    {**key, "e": outcome.error},
-                )
+                rpc.mark_outbox_retry(conn, **key, delay_seconds=0, error=outcome.error, max_attempts=0)
                 metrics.DELIVERIES.labels("failed").inc()
                 metrics.QUEUE_FAILURES.labels("outbox").inc()
                 log.error("outbox #%s %s failed: %s", row["id"], row["method"], outcome.error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -21,6 +22,7 @@ from dragonfly import importer, rules
 from dragonfly.cli.common import actor, command_app, console, err_console, fail, services
 from dragonfly.import_corrections import CORRECTIONS_LAYOUT, import_corrections
 from dragonfly.import_payments import PAYMENTS_LAYOUT, import_payments
+from dragonfly.import_session import Progress as OnProgress
 
 app = command_app(
     help="Bulk import from CSV or .xlsx (example: dragonfly import judgments clients.csv).",
@@ -149,31 +151,21 @@ def _exit_code(report: importer.ImportReport) -> int:
     return 1 if report.bad_rows else 0
 
 
-@app.command("judgments", help=JUDGMENTS_HELP)
-def judgments(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    owner: str | None = typer.Option(None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
-    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
-    batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."),
-) -> None:
+# The arguments every import takes (typer reads them from the defaults).
+FILE = typer.Argument(
+    ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
+)
+ERRORS = typer.Option(None, "--errors", help="Write every bad row to this CSV.")
+
+
+def _run(errors: Path | None, work: Callable[[str, OnProgress], importer.ImportReport]) -> None:
+    """Run one import (`work(database url, progress)`) with the progress bar, show its report and
+    exit with its code (2: the file cannot be read)."""
     _check_errors_path(errors)
     s = services()
     try:
         with _Reporter() as progress:
-            report = importer.import_judgments(
-                url=s.database_url,
-                path=file,
-                actor=actor(),
-                owner=owner,
-                dry_run=dry_run,
-                partial=partial,
-                batch_size=batch_size,
-                progress=progress,
-            )
+            report = work(s.database_url, progress)
     except importer.ImportFileError as exc:
         raise fail(str(exc), 2) from None
     finally:
@@ -182,13 +174,35 @@ def judgments(
     raise typer.Exit(_exit_code(report))
 
 
+@app.command("judgments", help=JUDGMENTS_HELP)
+def judgments(
+    file: Path = FILE,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    owner: str | None = typer.Option(None, "--owner", help="Owner (Slack id) for rows without owner_slack_id."),
+    errors: Path | None = ERRORS,
+    partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
+    batch_size: int = typer.Option(importer.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Cases per transaction."),
+) -> None:
+    _run(
+        errors,
+        lambda url, progress: importer.import_judgments(
+            url=url,
+            path=file,
+            actor=actor(),
+            owner=owner,
+            dry_run=dry_run,
+            partial=partial,
+            batch_size=batch_size,
+            progress=progress,
+        ),
+    )
+
+
 @app.command("plaintiffs")
 def plaintiffs(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Import the good rows even when some are bad."),
 ) -> None:
     """Import the client list: columns name (required, the key), contact, external_ref.
@@ -198,24 +212,17 @@ def plaintiffs(
     A name already known (case and spacing ignored) is updated with a non-empty contact or
     external_ref; empty cells keep what is stored. Same rules and exit codes as `import judgments`.
     """
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = importer.import_plaintiffs(
-                url=s.database_url,
-                path=file,
-                actor=actor(),
-                dry_run=dry_run,
-                partial=partial,
-                progress=progress,
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: importer.import_plaintiffs(
+            url=url,
+            path=file,
+            actor=actor(),
+            dry_run=dry_run,
+            partial=partial,
+            progress=progress,
+        ),
+    )
 
 
 PAYMENTS_HELP = f"""Import payments (marshal and bank remittance reports, lockbox files) from CSV or .xlsx.
@@ -234,26 +241,17 @@ found (also with --partial or --dry-run), 2 the file cannot be read.
 
 @app.command("payments", help=PAYMENTS_HELP)
 def payments(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, record nothing."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Record the good rows even when some are bad."),
 ) -> None:
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = import_payments(
-                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: import_payments(
+            url=url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
+        ),
+    )
 
 
 CORRECTIONS_HELP = f"""Apply bulk corrections (owner, next action, stage, tier override) from CSV or .xlsx.
@@ -271,26 +269,17 @@ when any row is bad unless --partial is given. Exit codes as for `import payment
 
 @app.command("corrections", help=CORRECTIONS_HELP)
 def corrections(
-    file: Path = typer.Argument(
-        ..., help="CSV (UTF-8) or .xlsx file", show_default=False, exists=True, dir_okay=False, readable=True
-    ),
+    file: Path = FILE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and try everything, change nothing."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every bad row to this CSV."),
+    errors: Path | None = ERRORS,
     partial: bool = typer.Option(False, "--partial", help="Apply the good rows even when some are bad."),
 ) -> None:
-    _check_errors_path(errors)
-    s = services()
-    try:
-        with _Reporter() as progress:
-            report = import_corrections(
-                url=s.database_url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
-            )
-    except importer.ImportFileError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        s.close()
-    _render(report, errors)
-    raise typer.Exit(_exit_code(report))
+    _run(
+        errors,
+        lambda url, progress: import_corrections(
+            url=url, path=file, actor=actor(), dry_run=dry_run, partial=partial, progress=progress
+        ),
+    )
 
 
 def smoke_command() -> None:
