@@ -110,6 +110,9 @@ class SubCommand:
     needs: int = 1
     missing: str = "Which case?"
     aliases: tuple[str, ...] = ()
+    # Words read from the database when the app is built (the workflows: one per workflow_kinds
+    # row), in place of name + aliases.
+    words: Callable[[], tuple[str, ...]] | None = None
     role_of: Callable[[Any], Needs] | None = None
     notes: tuple[str | Callable[[], str], ...] = field(default=())  # more help lines (callables: read at use)
     # The form's submission: `view` is its callback id, `read` its fields (errors go in
@@ -125,13 +128,13 @@ class SubCommand:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return self.words() if self.words else (self.name, *self.aliases)
 
     def help_line(self) -> str:
         """This sub-command in `/enforce help`."""
         words_ = " · ".join(f"`{n}`" for n in self.names)
         usage = f" `{self.usage}`" if self.usage else ""
-        if not self.aliases:
+        if len(self.names) == 1:
             words_, usage = f"`{self.name}{(' ' + self.usage) if self.usage else ''}`", ""
         line = f"- {words_}{usage} - {self.summary}"
         return "\n".join([line, *(f"  ({n() if callable(n) else n})" for n in self.notes)])
