@@ -9,21 +9,21 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
-from sqlmodel import Session
 
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.blocks.common import clip, esc
 from bot.listeners import args, subcommand
 from bot.listeners.common import act, field, meta, open_modal, submit
-from bot.middleware import reader, require, services_of
-from bot.service import Duplicate, meta_of, once, tell, value
-from dragonfly import queries, rpc
+from bot.middleware import require, services_of
+from bot.service import Duplicate, meta_of, once, one_statement, tell, value
+from dragonfly import rpc
 from dragonfly.errors import MissingReason, UnknownCase
 
 
-def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str, Any]]:
-    c = reads.card(conn=conn, case_ref=case_ref)
+def card_blocks(case_ref: str, services: Any) -> list[dict[str, Any]]:
+    # One prepared statement on the request path's pool: the card and the law on it (issue 15).
+    c, law = reads.card_with_law(services=services, case_ref=case_ref)
     if c is None:
         raise UnknownCase(
             f"There is no case {case_ref}", "Check the number, or pick it: /enforce case"
@@ -43,7 +43,7 @@ def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str
         links=links,
         tz=services.settings.tz,
         addresses=c.addresses,
-        law=queries.case_law(session=Session(bind=conn), case_ref=case_ref),
+        law=law,
     )
 
 
@@ -69,6 +69,10 @@ def do_stage(
         closing_reason=closing_reason,
         clear_blockers=clear,
     )
+    return stage_text(r)
+
+
+def stage_text(r: Any) -> str:
     cleared = f"; {r['blockers_cleared']} blocker(s) cleared" if r.get("blockers_cleared") else ""
     return f":white_check_mark: {r['case_ref']}: {r['from']} -> {r['to']} after {r['dwell_days']} days{cleared}."
 
@@ -106,6 +110,10 @@ def do_assign(conn: Connection, user: str, *, case_ref: str, owner: str) -> str:
 
 def do_note(conn: Connection, user: str, *, case_ref: str, note: str) -> str:
     rpc.add_case_note(conn, case_ref=case_ref, text=note, actor=user)
+    return note_text(case_ref)
+
+
+def note_text(case_ref: str) -> str:
     return f":memo: Note added to {case_ref}."
 
 
@@ -134,8 +142,7 @@ def register(app: App) -> None:
         if not a:
             open_modal(ack=ack, client=client, body=body, view=modals.case_modal(meta(body)))
             return
-        with reader(services_of(context)).connect() as conn:  # the card is one statement
-            blocks = card_blocks(conn, parsing.case_ref(a[0]), services_of(context))
+        blocks = card_blocks(parsing.case_ref(a[0]), services_of(context))
         ack(text=f"Case {parsing.case_ref(a[0])}", blocks=blocks, response_type="ephemeral")
 
     @subcommand(app, "stage")
@@ -159,15 +166,15 @@ def register(app: App) -> None:
                 )
             reason, rest = rest[0].lower(), rest[1:]
         note = " ".join(rest) or None
-        act(
+        one_statement(  # as act(... do_stage ...), in one round trip (issue 15)
             ack=ack,
             context=context,
             body=body,
             role="officer",
             what="Moving a case's stage",
-            work=lambda conn, user: do_stage(
-                conn, user, case_ref=ref, stage=stage, note=note, closing_reason=reason, clear=clear
-            ),
+            op="stage",
+            args={"case_ref": ref, "stage": stage, "note": note, "closing_reason": reason, "clear_blockers": clear},
+            reply=stage_text,
         )
 
     @subcommand(app, "block")
@@ -286,13 +293,15 @@ def register(app: App) -> None:
             return
         ref = parsing.case_ref(a[0])
         text = (body.get("text") or "").split(None, 2)[2].strip()
-        act(
+        one_statement(  # as act(... do_note ...), in one round trip (issue 15)
             ack=ack,
             context=context,
             body=body,
             role="officer",
             what="Adding a note",
-            work=lambda conn, user: do_note(conn, user, case_ref=ref, note=text),
+            op="note",
+            args={"case_ref": ref, "text": text},
+            reply=lambda _: note_text(ref),
         )
 
     @subcommand(app, "next")
@@ -323,8 +332,7 @@ def register(app: App) -> None:
     def case_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         require(context, "viewer", "Reading a case")
         ref = value(body["view"], ids.B_CASE)
-        with services_of(context).engine.begin() as conn:
-            blocks = card_blocks(conn, ref, services_of(context))
+        blocks = card_blocks(ref, services_of(context))
         ack(response_action="update", view=modals.card_modal(blocks, meta_of(body["view"])))
 
     @app.view(ids.VIEW_STAGE)
@@ -493,8 +501,7 @@ def register(app: App) -> None:
         ack()
         user = require(context, "viewer", "Reading a case")
         ref = parsing.case_ref(body["actions"][0].get("value"))
-        with reader(services_of(context)).connect() as conn:
-            blocks = card_blocks(conn, ref, services_of(context))
+        blocks = card_blocks(ref, services_of(context))
         channel = (body.get("channel") or {}).get("id")
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=f"Case {ref}", blocks=blocks)
