@@ -37,3 +37,10 @@ BEGIN
                                        * ((m.acc_rate_days + m.acc_rate * (p_on - m.acc_from)) / 365)), 2)
                 ELSE rm_interest_slow(m.judgment_id, m.interest_carry, m.unpaid_principal, m.accrual_date, p_on) END;
 END $$;
+
+-- The firm's date of a moment: once per read model refresh (the next action's due day).
+CREATE OR REPLACE FUNCTION firm_date_of(p_at timestamptz) RETURNS date LANGUAGE plpgsql STABLE
+SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN (p_at AT TIME ZONE (SELECT value FROM policy_settings WHERE key = 'firm_timezone'))::date;
+END $$;
