@@ -126,11 +126,19 @@ def make_database(admin_url: str, cases: int, home: Path) -> tuple[str, list[tup
     services.close()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+    return url, movable_cases(url)
+
+
+def movable_cases(url: str) -> list[tuple[int, str]]:
+    """The (number, stage) of every open case in discovery or execution."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
         movable = conn.execute(
             "SELECT case_number, stage FROM v_enforcement_cases"
             " WHERE status = 'open' AND stage IN ('discovery', 'execution') ORDER BY case_number"
         ).fetchall()
-    return url, [(int(n), str(s)) for n, s in movable]
+    return [(int(n), str(s)) for n, s in movable]
 
 
 def drop_database(admin_url: str, url: str) -> None:
@@ -267,6 +275,10 @@ def main() -> None:
     p.add_argument("--connections", type=int, default=8, help="client connections to start from")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument(
+        "--database",
+        help="an already seeded book to reuse (migrated to this checkout; kept afterwards) instead of a fresh one",
+    )
     p.add_argument("--serve", choices=["floor", "project"], help=argparse.SUPPRESS)
     p.add_argument("--bind", help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -294,8 +306,15 @@ def main() -> None:
     lua = tmp / "cycle.lua"
     lua.write_text(LUA)
     fake = FakeSlack().start()
-    print(f"bench: seeding a {a.cases}-case demo book", file=sys.stderr, flush=True)
-    url, movable = make_database(admin, a.cases, tmp)
+    if a.database:
+        url, movable = a.database, movable_cases(a.database)
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            a.cases = int(conn.execute("SELECT count(*) FROM v_enforcement_cases").fetchone()[0])  # type: ignore[index]
+    else:
+        print(f"bench: seeding a {a.cases}-case demo book", file=sys.stderr, flush=True)
+        url, movable = make_database(admin, a.cases, tmp)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -365,7 +384,8 @@ def main() -> None:
             proc.terminate()
             proc.wait(10)
         fake.stop()
-        drop_database(admin, url)
+        if not a.database:
+            drop_database(admin, url)
         shutil.rmtree(tmp, ignore_errors=True)
 
     tool = "wrk -t1" if wrk else "multi-process Python client (wrk missing)"

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bot.parsing import storable
+from dragonfly import fastpath
 from dragonfly.bootstrap import Services
 from dragonfly.errors import Forbidden
 
+ROLE_SQL = "SELECT role FROM v_app_users WHERE slack_user_id = %s"
 RANK = {"viewer": 1, "officer": 2, "admin": 3}
 # Roles are read from the database and kept this many seconds per process (a grant or a
 # revocation takes effect within that time); it saves a round trip on every request.
@@ -31,8 +33,7 @@ def register(app: App, services: Services) -> None:
         hit = cache.get(user)
         if hit is not None and hit[1] > now:
             return hit[0]
-        with reader(services).connect() as conn:
-            role = conn.execute(text("SELECT role FROM v_app_users WHERE slack_user_id = :u"), {"u": user}).scalar()
+        role = fastpath.scalar(fastpath.pool(services.engine, services.database_url), ROLE_SQL, (user,))
         if len(cache) > 10_000:
             cache.clear()
         cache[user] = (role, now + ROLE_TTL_SECONDS)

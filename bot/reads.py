@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dragonfly import fastpath
+from dragonfly.bootstrap import Services
 from dragonfly.errors import NotFound
 
 
@@ -142,6 +144,40 @@ def card(*, conn: Connection, case_ref: str) -> Card | None:
     events, documents = items("events_json"), items("documents_json")
     addresses = items("addresses_json")
     return Card(SimpleNamespace(**m), blockers, actions, events, documents, addresses)
+
+
+# The card and the law on the case (v_case_law) in one statement, for the request path: a case
+# row, its lists as JSON, and the law's columns prefixed law_ (bot.listeners.cases.card_blocks).
+LAW_COLUMNS = (
+    "case_id", "case_ref", "entered_on", "renewed_on", "presumed_paid_on", "presumed_paid", "debtor_is_person",
+    "bank_exemption", "interest_basis", "consumer_rate_transition", "restraints", "liens", "poundage_owed",
+)
+CARD_WITH_LAW_SQL = (
+    str(CARD_SQL)
+    .replace(" AS addresses_json", " AS addresses_json, " + ", ".join(f"l.{c} AS law_{c}" for c in LAW_COLUMNS))
+    .replace("FROM v_enforcement_cases c WHERE c.case_ref = :ref",
+             "FROM v_enforcement_cases c LEFT JOIN v_case_law l ON l.case_id = c.case_id WHERE c.case_ref = %(ref)s")
+)
+
+
+def card_with_law(*, services: Services, case_ref: str) -> tuple[Card | None, Any]:
+    """The case card and the law on the case (None, None: no such case), in one prepared
+    statement on the request path's own pool (dragonfly/fastpath.py)."""
+    from types import SimpleNamespace
+
+    m = fastpath.one(fastpath.pool(services.engine, services.database_url), CARD_WITH_LAW_SQL, {"ref": case_ref})
+    if m is None:
+        return None, None
+    law_values = {c: m.pop(f"law_{c}") for c in LAW_COLUMNS}
+    law = SimpleNamespace(**law_values) if law_values["case_id"] is not None else None
+
+    def items(key: str) -> list[Any]:
+        return [SimpleNamespace(**x) for x in m.pop(key) or []]
+
+    blockers, actions = items("blockers_json"), items("actions_json")
+    events, documents = items("events_json"), items("documents_json")
+    addresses = items("addresses_json")
+    return Card(SimpleNamespace(**m), blockers, actions, events, documents, addresses), law
 
 
 def require_case(*, conn: Connection, case_ref: str) -> None:

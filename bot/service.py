@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from bot import reads
 from bot.blocks.cards import waiting_for_document
-from dragonfly import rpc
+from dragonfly import fastpath, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.errors import IdempotencyConflict, InvalidInput
 from dragonfly.steps import Step
@@ -45,6 +45,32 @@ def once(services: Services, key: str | None, work: Callable[[Connection], T]) -
     for call in deferred:
         call()
     return result
+
+
+def one_statement(
+    *, ack: Any, context: Any, body: dict[str, Any], role: str, what: str, op: str, args: dict[str, Any],
+    reply: Callable[[dict[str, Any]], str],
+) -> None:
+    """bot.listeners.common.act for a typed command that is one sanctioned call: the role check,
+    then claim the request key, the call and the App Home refresh in one prepared statement
+    (slack_command, sql/0110_slack_one_statement.sql), then the answer made by `reply` from the
+    call's result (ephemeral). Same refusals, same records, one round trip instead of five."""
+    from bot.middleware import require, services_of
+
+    user = require(context, role, what)
+    services = services_of(context)
+    params = {k: v for k, v in args.items() if v is not None}  # left out: the SQL default
+    rpc.refuse_unstorable_text(params)
+    key = command_key(body)
+
+    def work(conn: Any) -> Any:
+        return conn.execute(_SLACK_COMMAND, (key, op, user, fastpath.jsonb(params))).fetchone()[0]
+
+    result = fastpath.run(fastpath.pool(services.engine, services.database_url), work)
+    ack(text=DUPLICATE if result is None else reply(result), response_type="ephemeral")
+
+
+_SLACK_COMMAND = "SELECT slack_command(%s, %s, %s, %s)"
 
 
 def after_commit(conn: Connection, call: Callable[[], None]) -> None:

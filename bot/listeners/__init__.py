@@ -77,6 +77,9 @@ class Request(_Services):
 
 
 Work = Callable[[Connection, str], str]
+# A typed command that is one sanctioned call: (slack_command's op, its arguments, the reply made
+# from its result), run in one round trip by bot.service.one_statement (issue 15).
+Statement = tuple[str, dict[str, Any], Callable[[dict[str, Any]], str]]
 
 
 class Needs(NamedTuple):
@@ -104,6 +107,7 @@ class SubCommand:
     what: str | Callable[[str], str] = ""
     parse: Callable[[Request], Any] = lambda request: request.args
     work: Callable[[Any], Work] | None = None
+    statement: Callable[[Any], Statement] | None = None  # typed: `work` as one statement
     reply: Callable[[Request, str, Any], dict[str, Any]] | None = None
     form: Callable[[Request], dict[str, Any]] | None = None
     modal: Callable[[dict[str, Any], str | None], dict[str, Any]] | None = None  # form = modal(meta, case)
@@ -159,6 +163,15 @@ def run(spec: SubCommand, request: Request) -> None:
         request.ack(response_type="ephemeral", **spec.reply(request, user, parsed))
         return
     assert spec.work is not None and role is not None
+    if spec.statement is not None:
+        from bot.service import one_statement
+
+        op, args_, reply = spec.statement(parsed)
+        one_statement(
+            ack=request.ack, context=request.context, body=request.body, role=role, what=what, op=op, args=args_,
+            reply=reply,
+        )
+        return
     act(ack=request.ack, context=request.context, body=request.body, role=role, what=what, work=spec.work(parsed))
 
 

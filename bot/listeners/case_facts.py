@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from bot import ids, parsing
 from bot.blocks import modals
 from bot.blocks.common import clip, esc
-from bot.listeners import Form, Request, SubCommand, calls, subcommand
+from bot.listeners import Form, Request, Statement, SubCommand, calls, subcommand
 from bot.listeners.common import form_button
 from dragonfly import rpc
 from dragonfly.errors import MissingReason
@@ -36,7 +36,16 @@ def do_assign(conn: Connection, user: str, *, case_ref: str, owner: str) -> str:
 
 def do_note(conn: Connection, user: str, *, case_ref: str, note: str) -> str:
     rpc.add_case_note(conn, case_ref=case_ref, text=note, actor=user)
+    return note_text(case_ref)
+
+
+def note_text(case_ref: str) -> str:
     return f":memo: Note added to {case_ref}."
+
+
+def note_statement(a: dict[str, Any]) -> Statement:
+    """The typed note as one statement (slack_command, sql/0110): same call, same reply."""
+    return "note", {"case_ref": a["case_ref"], "text": a["note"]}, lambda _: note_text(a["case_ref"])
 
 
 def do_next(conn: Connection, user: str, *, case_ref: str, when: Any, what: str | None, tz: Any) -> str:
@@ -115,6 +124,7 @@ NOTE = SubCommand(
     what="Adding a note",
     parse=note_args,
     work=calls(do_note),
+    statement=note_statement,
     modal=modals.note_modal,
     needs=2,
     view=ids.VIEW_NOTE,

@@ -10,21 +10,21 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from sqlalchemy import Connection
-from sqlmodel import Session
 
 from bot import ids, parsing, reads
 from bot.blocks import cards, modals
 from bot.blocks.common import clip, esc, section
-from bot.listeners import Form, Request, SubCommand, calls, help_text, subcommand
+from bot.listeners import Form, Request, Statement, SubCommand, calls, help_text, subcommand
 from bot.listeners.common import form_button
-from bot.middleware import reader, require, services_of
+from bot.middleware import require, services_of
 from bot.service import Duplicate, meta_of, once, tell, value
-from dragonfly import queries, rpc, rules
+from dragonfly import rpc, rules
 from dragonfly.errors import MissingReason, UnknownCase
 
 
-def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str, Any]]:
-    c = reads.card(conn=conn, case_ref=case_ref)
+def card_blocks(case_ref: str, services: Any) -> list[dict[str, Any]]:
+    # One prepared statement on the request path's pool: the card and the law on it (issue 15).
+    c, law = reads.card_with_law(services=services, case_ref=case_ref)
     if c is None:
         raise UnknownCase(f"There is no case {case_ref}", "Check the number, or pick it: /enforce case")
     links = {}
@@ -39,7 +39,7 @@ def card_blocks(conn: Connection, case_ref: str, services: Any) -> list[dict[str
         links=links,
         tz=services.settings.tz,
         addresses=c.addresses,
-        law=queries.case_law(session=Session(bind=conn), case_ref=case_ref),
+        law=law,
     )
 
 
@@ -65,8 +65,18 @@ def do_stage(
         closing_reason=closing_reason,
         clear_blockers=clear,
     )
+    return stage_text(r)
+
+
+def stage_text(r: Any) -> str:
     cleared = f"; {r['blockers_cleared']} blocker(s) cleared" if r.get("blockers_cleared") else ""
     return f":white_check_mark: {r['case_ref']}: {r['from']} -> {r['to']} after {r['dwell_days']} days{cleared}."
+
+
+def stage_statement(a: dict[str, Any]) -> Statement:
+    """The typed move as one statement (slack_command, sql/0110): same call, same reply."""
+    args = {k: v for k, v in a.items() if k != "clear"} | {"clear_blockers": a["clear"]}
+    return "stage", args, stage_text
 
 
 def do_block(conn: Connection, user: str, *, case_ref: str, kind: str, reason: str, eta: Any) -> str:
@@ -128,8 +138,7 @@ def block_fields(f: Form) -> dict[str, Any]:
 
 
 def case_reply(r: Request, user: str, ref: str) -> dict[str, Any]:
-    with reader(r.services).connect() as conn:  # the card is one statement
-        blocks = card_blocks(conn, ref, r.services)
+    blocks = card_blocks(ref, r.services)
     return {"text": f"Case {ref}", "blocks": blocks}
 
 
@@ -157,6 +166,7 @@ COMMANDS = [
         what="Moving a case's stage",
         parse=stage_args,
         work=calls(do_stage),
+        statement=stage_statement,
         modal=modals.stage_modal,
         needs=2,
         notes=("closing: `stage DF-n closed <reason>`",),
@@ -198,8 +208,7 @@ def register(app: App) -> None:
     def case_submitted(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         require(context, "viewer", "Reading a case")
         ref = value(body["view"], ids.B_CASE)
-        with services_of(context).engine.begin() as conn:
-            blocks = card_blocks(conn, ref, services_of(context))
+        blocks = card_blocks(ref, services_of(context))
         ack(response_action="update", view=modals.card_modal(blocks, meta_of(body["view"])))
 
     # -- buttons on the case card -------------------------------------------------------------
@@ -227,8 +236,7 @@ def register(app: App) -> None:
         ack()
         user = require(context, "viewer", "Reading a case")
         ref = parsing.case_ref(body["actions"][0].get("value"))
-        with reader(services_of(context)).connect() as conn:
-            blocks = card_blocks(conn, ref, services_of(context))
+        blocks = card_blocks(ref, services_of(context))
         channel = (body.get("channel") or {}).get("id")
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=f"Case {ref}", blocks=blocks)
