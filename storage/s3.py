@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO, Any, cast
@@ -20,128 +19,17 @@ from storage.base import (
     PendingUpload,
     Readable,
     StorageError,
-    StorageUnavailable,
     StoredDocument,
 )
 from storage.keys import check_key, check_prefix, make_key
+from storage.s3_client import default_client, default_transfer_config
+from storage.s3_errors import error_code, map_error
 from storage.validate import ValidatingReader, clean_original_name
 
 MB = 1024 * 1024
-PART_SIZE = 8 * MB
 SINGLE_PUT_MAX = 16 * MB
 META_SUFFIX = ".meta.json"
 MAX_PRESIGN = timedelta(days=7)
-_RETRYABLE_CODES = {
-    "InternalError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "Throttling",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "BadGateway",
-    "GatewayTimeout",
-}
-_NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
-
-
-def default_transfer_config() -> Any:
-    """8 MB parts, 4 parts in flight, at most 4 parts buffered: memory stays near 64 MB."""
-    from boto3.s3.transfer import TransferConfig
-
-    config = TransferConfig(
-        multipart_threshold=PART_SIZE,
-        multipart_chunksize=PART_SIZE,
-        max_concurrency=4,
-        use_threads=True,
-    )
-    # Bounds the parts read ahead from a non-seekable stream (s3transfer's default is 10).
-    config.max_in_memory_upload_chunks = 4
-    return config
-
-
-def default_client() -> Any:
-    """A boto3 S3 client from the standard AWS variables, failing fast when the endpoint is down.
-
-    `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_S3` are read by boto3 itself; `AWS_S3_ADDRESSING_STYLE`
-    (``path`` or ``virtual``) is honoured here, defaulting to ``path`` when an endpoint is set,
-    which is what MinIO and most S3-compatible services want.
-    """
-    import boto3
-    from botocore.config import Config
-
-    style = os.environ.get("AWS_S3_ADDRESSING_STYLE")
-    if not style:
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        style = "path" if endpoint else "auto"
-    config = Config(
-        connect_timeout=3,
-        read_timeout=30,
-        retries={"total_max_attempts": 3, "mode": "standard"},
-        s3={"addressing_style": style},
-        signature_version="s3v4",
-    )
-    return boto3.session.Session().client("s3", config=config)
-
-
-def _error_code(exc: Exception) -> tuple[str, int]:
-    response = getattr(exc, "response", None) or {}
-    code = str(response.get("Error", {}).get("Code", ""))
-    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    return code, status
-
-
-def map_error(exc: BaseException, *, key: str | None = None, action: str = "use") -> StorageError:
-    """Translate a boto3/botocore error into one of the store's errors."""
-    from boto3.exceptions import S3UploadFailedError
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        ConnectionError,
-        HTTPClientError,
-        NoCredentialsError,
-        PartialCredentialsError,
-    )
-
-    detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, StorageError):
-        return exc
-    if isinstance(exc, S3UploadFailedError):
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, ClientError):
-            mapped = map_error(cause, key=key, action=action)
-            if isinstance(mapped, DocumentNotFound):  # e.g. NoSuchUpload: an upload went away
-                return StorageUnavailable(detail=detail)
-            return mapped
-        return StorageUnavailable(detail=detail)
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-        return StorageError(
-            "no storage credentials were found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-            detail=detail,
-        )
-    if isinstance(exc, ConnectionError | HTTPClientError):
-        return StorageUnavailable(detail=detail)
-    if isinstance(exc, ClientError):
-        code, status = _error_code(exc)
-        if status >= 500 or code in _RETRYABLE_CODES:
-            return StorageUnavailable(detail=detail)
-        if key is not None and (code in _NOT_FOUND_CODES or status == 404):
-            return DocumentNotFound(key)
-        if code == "NoSuchBucket":
-            return StorageError(
-                "the storage bucket does not exist; run `dragonfly storage init`", detail=detail
-            )
-        if status == 403 or code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
-            return StorageError(
-                f"access to the storage bucket was denied ({code or status}); "
-                "check the credentials and the bucket policy",
-                detail=detail,
-            )
-        return StorageError(f"the storage service refused to {action} the document", detail=detail)
-    if isinstance(exc, BotoCoreError | OSError):
-        return StorageUnavailable(detail=detail)
-    return StorageError(f"unexpected storage error: {exc}", detail=detail)
 
 
 class _Chain:
@@ -279,9 +167,7 @@ class S3Store:
                 extra.update(self._sse_args())
                 body = _Chain(first, reader)
                 del first
-                self.client.upload_fileobj(
-                    body, self.bucket, object_key, ExtraArgs=extra, Config=self.transfer_config
-                )
+                self.client.upload_fileobj(body, self.bucket, object_key, ExtraArgs=extra, Config=self.transfer_config)
                 written = True
                 sidecar = {
                     "sha256": reader.sha256,
@@ -327,9 +213,7 @@ class S3Store:
             uploads = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=object_key)
             for upload in uploads.get("Uploads", []):
                 if upload.get("Key") == object_key:
-                    self.client.abort_multipart_upload(
-                        Bucket=self.bucket, Key=object_key, UploadId=upload["UploadId"]
-                    )
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=object_key, UploadId=upload["UploadId"])
         if written:
             for k in (object_key, self._sidecar(object_key)):
                 with contextlib.suppress(Exception):
@@ -443,7 +327,7 @@ class S3Store:
             self.client.head_bucket(Bucket=self.bucket)
             report.append(f"the bucket {self.bucket} exists")
         except ClientError as exc:
-            code, status = _error_code(exc)
+            code, status = error_code(exc)
             if status == 404 or code in {"404", "NoSuchBucket", "NotFound"}:
                 self._create_bucket()
                 report.append(f"created the bucket {self.bucket}")
@@ -477,10 +361,10 @@ class S3Store:
         try:
             self.client.create_bucket(**args)
         except Exception as exc:
-            code, _ = _error_code(exc)
+            code, _ = error_code(exc)
             if code in {"BucketAlreadyOwnedByYou"}:
                 return
-            if code in {"AccessDenied", "BucketAlreadyExists"} or _error_code(exc)[1] == 403:
+            if code in {"AccessDenied", "BucketAlreadyExists"} or error_code(exc)[1] == 403:
                 raise StorageError(
                     f"the bucket {self.bucket} does not exist and could not be created "
                     f"({code}); create it by hand or use credentials allowed to",
