@@ -218,18 +218,6 @@ def _round(job: dict[str, Any]) -> str:
     return f":r{retries}" if retries else ""
 
 
-def _finish(
-    conn: Connection,
-    job_id: int,
-    status: str,
-    *,
-    result: Any = None,
-    error: str | None = None,
-    retry_seconds: float | None = None,
-) -> None:
-    rpc.finish_ingestion_job(conn, job_id, status, result=result, error=error, retry_seconds=retry_seconds)
-
-
 def backoff(attempts: int) -> float:
     return min(3600.0, 30.0 * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
 
@@ -244,7 +232,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
 
     def step(conn: Connection, document_id: int) -> dict[str, Any]:
         recorded, result = apply_step(conn, job, document_id)
-        _finish(conn, job_id, "done", result={**result, "document_id": document_id})
+        rpc.finish_ingestion_job(conn, job_id, "done", result={**result, "document_id": document_id})
         queue_reply(conn, job, "Recorded: " + recorded.recorded(job["case_ref"], result), "done")
         return result
 
@@ -275,7 +263,7 @@ def process(services: Services, job: dict[str, Any], *, max_attempts: int = 8) -
             return _fail(services, job, f"gave up after {attempts} attempts: {message}", gave_up=True)
         delay = getattr(exc, "delay", None) or backoff(attempts)
         with rpc.transaction(services.engine) as conn:
-            _finish(conn, job_id, "retry", error=message, retry_seconds=delay)
+            rpc.finish_ingestion_job(conn, job_id, "retry", error=message, retry_seconds=delay)
         log.warning("ingestion job %s: %s; retry in %.0f s", job_id, message, delay)
         return "retry"
     finally:
@@ -300,7 +288,7 @@ def _fail(services: Services, job: dict[str, Any], message: str, *, gave_up: boo
     with rpc.transaction(services.engine) as conn:
         if not rpc.begin_ingestion_step(conn, job_id=int(job["id"])):
             return "skipped"
-        _finish(conn, int(job["id"]), "failed", error=message)
+        rpc.finish_ingestion_job(conn, int(job["id"]), "failed", error=message)
         queue_reply(conn, job, failure_reply(job, message, gave_up=gave_up), "failed")
     metrics.QUEUE_FAILURES.labels("ingestion").inc()
     log.warning("ingestion job %s failed: %s", job["id"], message)
