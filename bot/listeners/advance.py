@@ -15,7 +15,7 @@ from bot.listeners import Form, Request, SubCommand, subcommand
 from bot.listeners.documents import Submitted, check_kind, exemption_file, step_file, with_file
 from bot.listeners.workflows import forms_by_form, garnishee_of, needs_exemption_forms, recorded_garnishee
 from bot.service import wait_for_document
-from dragonfly import transitions
+from dragonfly import rpc, transitions
 from dragonfly.errors import DomainError, InvalidInput
 from dragonfly.steps import AdvanceWorkflow, On
 
@@ -73,7 +73,7 @@ def advance_fields(f: Form) -> Submitted | None:
         return None
     action_id = int(raw_id)
     w = t = None
-    with f.services.engine.begin() as conn:
+    with rpc.transaction(f.services.engine) as conn:
         try:
             w = transitions.workflow(conn, case_ref=ref, action_id=action_id)
         except DomainError as e:
@@ -91,7 +91,7 @@ def advance_fields(f: Form) -> Submitted | None:
     check_kind(f, needs, doc_kind)
     levied = w is not None and t is not None and w.kind == "levy" and t.to_state == "levied"
     garnishee = f.field(ids.B_GARNISHEE, lambda: garnishee_of(f.value(ids.B_GARNISHEE), required=False, what="levy"))
-    with f.services.engine.begin() as conn:
+    with rpc.transaction(f.services.engine) as conn:
         known = recorded_garnishee(conn, ref, action_id) if levied else None
         forms_needed = levied and needs_exemption_forms(conn, ref, garnishee or known)
     forms = exemption_file(f, forms_needed, f"Levy #{action_id}")

@@ -165,7 +165,7 @@ def register(app: App) -> None:
         if not thread_ts or not channel or not files:
             return
         services = services_of(context)
-        with services.engine.begin() as conn:
+        with rpc.transaction(services.engine) as conn:
             request = reads.upload_request(conn=conn, channel=channel, thread_ts=thread_ts)
         if request is None:
             return  # an ordinary upload in some thread: not ours

@@ -9,13 +9,14 @@ from slack_bolt import App, BoltContext
 from bot import ids, reads
 from bot.blocks.common import option
 from bot.middleware import require, services_of
+from dragonfly import rpc
 
 
 def register(app: App) -> None:
     @app.options(ids.CASE_PICKER)
     def case_options(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
         require(context, "viewer", "Looking up cases")
-        with services_of(context).engine.begin() as conn:
+        with rpc.transaction(services_of(context).engine) as conn:
             rows = reads.search_cases(conn=conn, query=body.get("value") or "", limit=100)
         ack(
             options=[

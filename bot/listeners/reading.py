@@ -15,7 +15,7 @@ from bot.blocks.common import count
 from bot.listeners import Request, SubCommand, subcommand
 from bot.listeners.common import open_modal
 from bot.middleware import require, services_of
-from dragonfly import queries
+from dragonfly import queries, rpc
 from dragonfly.errors import InvalidInput, UnknownCase
 
 
@@ -88,7 +88,7 @@ def register(app: App) -> None:
         require(context, "viewer", "Reading a case")
         ref = parsing.case_ref(body["actions"][0].get("value"))
         tz = services_of(context).settings.tz
-        with services_of(context).engine.begin() as conn:
+        with rpc.transaction(services_of(context).engine) as conn:
             c = reads.card(conn=conn, case_ref=ref)
         if c is None:
             raise UnknownCase(f"There is no case {ref}", "Check the number, or pick it: /enforce case")

@@ -18,7 +18,7 @@ from bot.blocks import modals
 from bot.listeners import Form, Request, SubCommand, subcommand
 from bot.listeners.documents import Submitted, check_kind, exemption_file, step_file, with_file
 from bot.service import wait_for_document
-from dragonfly import queries, rules, steps
+from dragonfly import queries, rpc, rules, steps
 from dragonfly.errors import DocumentRequired, InvalidInput, MissingReason
 from dragonfly.steps import On, QueueWorkflow
 
@@ -105,7 +105,7 @@ def start_args(r: Request) -> Submitted:
 
 def start_form(r: Request) -> dict[str, Any]:
     kind = kind_of(r.word)
-    with r.services.engine.begin() as conn:
+    with rpc.transaction(r.services.engine) as conn:
         step = steps.start_workflow(kind, recipient=None)
         kinds = step.document_kinds(conn, None)
     meta = r.meta(kind=kind)
@@ -123,7 +123,7 @@ def start_fields(f: Form) -> Submitted:
     step = steps.start_workflow(
         kind, recipient=f.value(ids.B_RECIPIENT), note=f.value(ids.B_NOTE), garnishee_kind=garnishee
     )
-    with f.services.engine.begin() as conn:
+    with rpc.transaction(f.services.engine) as conn:
         needs = step.document_kinds(conn, ref)
         forms_needed = bool(ref) and restraint and needs_exemption_forms(conn, ref, garnishee)
     doc_kind = f.value(ids.B_DOC_KIND)
