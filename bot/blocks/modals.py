@@ -263,21 +263,8 @@ def advance_modal(meta: dict[str, Any], case_ref: str | None, action_id: str | N
             select(
                 ids.B_DOC_KIND,
                 "Document kind (when the step needs one)",
-                [
-                    "execution",
-                    "levy_notice",
-                    "subpoena",
-                    "proof_of_service",
-                    "restraining_notice",
-                    "exemption_forms",
-                    "officer_return",
-                    "transmittal",
-                    "remittance",
-                    "search_report",
-                    "correspondence",
-                    "other",
-                    "court_order",
-                ],
+                # every kind a document can be, but a draft: a draft is never proof (sql/0101)
+                [k for k in rules.current().of("document_kind") if k != "draft"],
                 optional=True,
             ),
             file_input("Document (when the step needs one)", optional=True),
