@@ -21,3 +21,7 @@ BEGIN
         EXECUTE format('GRANT SELECT ON %I TO dragonfly_app', v.table_name);
     END LOOP;
 END $$;
+-- Except the read model's full recomputation: the triggers read it with the owner's rights and
+-- doctor as the operator; for the application it would be whole-book work, and its interest
+-- window (rm_accrual, inlined, sql/0124) reads interest_segments with the caller's rights.
+REVOKE SELECT ON v_case_read_model_computed FROM dragonfly_app;
