@@ -8,7 +8,7 @@ record_enforcement_payment (interest first, then principal, then costs; one paym
 event), keyed on the payer's reference, so a re-import records nothing twice.
 All-or-nothing: without `partial` every payment is recorded in ONE transaction; the first refusal
 rolls it back and every refused row is reported (dragonfly/import_rowwise.py).
-SQL: sql/0081_import_payments.sql.
+SQL: sql/0081_import_payments.sql (apply: sql/0141_import_payments_refresh_once.sql).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ SPEC = RowwiseImport(
     check_function="import_check_payments",
     apply_function="import_payments_apply",
     check_takes_as_of=True,
+    refresh_once=True,
 )
 
 

@@ -40,6 +40,9 @@ class RowwiseImport:
     check_function: str  # e.g. "import_check_payments"
     apply_function: str  # e.g. "import_payments_apply"
     check_takes_as_of: bool = False  # the check function's p_as_of: the day "not in the future" means
+    # The apply function takes p_refresh/p_refresh_from: every chunk but the last leaves its cases'
+    # read model rows to the last, which refreshes them all once (sql/0141).
+    refresh_once: bool = False
 
     @property
     def layout(self) -> Layout:
@@ -64,8 +67,11 @@ def _apply(
         (start, start + CHUNK - 1) for start in range(FIRST_CHUNK + 1, total + 1, CHUNK)
     ]
     for start, end in bounds:
+        refresh: dict[str, Any] = {}
+        if spec.refresh_once:
+            refresh = {"refresh_from": 1} if end >= total else {"refresh": False}
         result: dict[str, Any] = rpc.call_session(
-            conn, spec.apply_function, from_=start, to=end, actor=actor, source=source, collect=collect
+            conn, spec.apply_function, from_=start, to=end, actor=actor, source=source, collect=collect, **refresh
         )
         created += result["created"]
         problems += [RowProblem(int(p["line"]), p["column"], p["reason"]) for p in result["problems"]]
