@@ -60,10 +60,14 @@ def pct(xs: list[float]) -> tuple[float, float]:
 ROWS: list[tuple[str, float, float, float, float, str]] = []
 
 
-def report(name: str, project: list[float], floor: list[float], target_ms: float = 100.0) -> None:
+def report(
+    name: str, project: list[float], floor: list[float], target_ms: float = 100.0, *, within_3x: bool = True
+) -> None:
+    """One surface's p50/p99 beside its floor's. Its target: p99 under `target_ms` and (for an
+    interactive surface) within 3x of the floor's p99."""
     p50, p99 = pct(project)
     f50, f99 = pct(floor)
-    ok = p99 < target_ms and p99 <= 3 * max(f99, 1.0)
+    ok = p99 < target_ms and (not within_3x or p99 <= 3 * max(f99, 1.0))
     ROWS.append((name, p50, p99, f50, f99, "OK" if ok else "MISSED"))
     print(
         f"  {name:28} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms | floor p50 {f50:6.1f} p99 {f99:6.1f}"
@@ -168,20 +172,27 @@ def main() -> None:  # noqa: C901 (one run, in order)
     n = a.samples
     print("interactive surfaces:", flush=True)
 
+    # The card as the request path reads it (bot.listeners.cases: reads.card_with_law on the
+    # request path's pool), and its floor on the same pool: the same cases, in the same order, each
+    # read once untimed first by both so that neither is measured against a colder cache.
+    from dragonfly import fastpath
+
+    pool = fastpath.pool(engine, url)
+    card_floor_sql = (
+        "SELECT * FROM enforcement_cases c JOIN case_read_model m ON m.case_id = c.id WHERE c.case_number = %(n)s"
+    )
+    cards = iter(range(10**9))
+    floors = iter(range(10**9))
+
     def card() -> None:
-        with engine.connect() as conn:
-            assert reads.card(conn=conn, case_ref=f"DF-{open_numbers[int(time.perf_counter_ns()) % len(open_numbers)]}")
+        num = open_numbers[next(cards) % len(open_numbers)]
+        assert reads.card_with_law(services=services, case_ref=f"DF-{num}")[0]
 
     def card_floor() -> None:
-        with engine.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT * FROM enforcement_cases c JOIN case_read_model m ON m.case_id = c.id"
-                    " WHERE c.case_number = :n"
-                ),
-                {"n": open_numbers[0]},
-            ).one()
+        assert fastpath.one(pool, card_floor_sql, {"n": open_numbers[next(floors) % len(open_numbers)]})
 
+    timed(card, len(open_numbers))
+    timed(card_floor, len(open_numbers))
     report("case card", timed(card, n), timed(card_floor, n))
 
     def mine() -> None:
@@ -245,7 +256,15 @@ def main() -> None:  # noqa: C901 (one run, in order)
     report("App Home ack", acks, floor_http)
     client = outbox.client_for(services)
     ready = no_access(owner)
-    report("App Home published", publishes, timed(lambda: client.views_publish(user_id=owner, view=ready), 20), 2000)
+    # The issue's target for this one is the time itself (< 2 s after opening): the view is built in
+    # the worker, so its floor (publishing a ready view) shows the building's share, not a bound.
+    report(
+        "App Home published",
+        publishes,
+        timed(lambda: client.views_publish(user_id=owner, view=ready), 20),
+        2000,
+        within_3x=False,
+    )
 
     notes = timed(
         lambda: sender.command(f"note DF-{open_numbers[next(seq) % len(open_numbers)]} called", user=owner), n
