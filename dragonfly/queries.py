@@ -10,9 +10,11 @@ from dragonfly.views import (
     ActionView,
     CaseAddress,
     CaseLaw,
+    CaseLine,
     CaseView,
     DocumentView,
     OpenBlocker,
+    OwnerBreach,
     OwnerQueue,
     PaymentView,
     TimelineEvent,
@@ -88,54 +90,39 @@ def payments(*, session: Session, case_ref: str) -> list[PaymentView]:
 
 
 def _queue(stmt, *, owner: str, filter_: str):  # type: ignore[no-untyped-def]
-    """An owner's open cases from the queue index (v_owner_queue), past-due ones only if asked."""
+    """An owner's open cases from an index: the queue (v_owner_queue), its past-due part, or the
+    breached ones (v_owner_breaches)."""
+    if filter_ == "breached":
+        return stmt.where(OwnerBreach.owner_slack_id == owner)
     stmt = stmt.where(OwnerQueue.owner_slack_id == owner)
     if filter_ == "past-due":
         stmt = stmt.where(col(OwnerQueue.next_action_at) < func.now())
     return stmt
 
 
-def my_cases(*, session: Session, owner: str, limit: int = 50, offset: int = 0, filter_: str = "all") -> list[CaseView]:
+def my_cases(*, session: Session, owner: str, limit: int = 50, offset: int = 0, filter_: str = "all") -> list[CaseLine]:
     """A person's open cases, past due first, then by next action (`filter_`: all, past-due,
-    breached). For all and past-due, the page's ids come from an index on (owner, next action,
-    tier) of the open cases and only those rows are computed; "breached" needs the SLA rule, so it
-    reads the case view."""
-    order = (
-        col(CaseView.next_action_at).asc().nulls_first(),
-        col(CaseView.tier).desc(),
-        col(CaseView.case_number),
-    )
-    if filter_ == "breached":
-        stmt = (
-            select(CaseView)
-            .where(CaseView.owner_slack_id == owner, CaseView.status == "open", col(CaseView.sla_breached))
-            .order_by(*order)
-            .offset(offset)
-            .limit(limit)
-        )
-        return list(session.exec(stmt))
+    breached). The page's ids come from an index (the owner's queue, or their breached cases) and
+    only those rows are read, as list lines (v_case_lines), not whole cards."""
+    src = OwnerBreach if filter_ == "breached" else OwnerQueue
     first = (
-        _queue(select(OwnerQueue.case_id), owner=owner, filter_=filter_)
-        .order_by(
-            col(OwnerQueue.next_action_at).asc().nulls_first(),
-            col(OwnerQueue.tier).desc(),
-            col(OwnerQueue.case_number),
-        )
+        _queue(select(src.case_id), owner=owner, filter_=filter_)
+        .order_by(col(src.next_action_at).asc().nulls_first(), col(src.tier).desc(), col(src.case_number))
         .offset(offset)
         .limit(limit)
     )
-    stmt = select(CaseView).where(col(CaseView.case_id).in_(first.scalar_subquery())).order_by(*order)
+    stmt = (
+        select(CaseLine)
+        .where(col(CaseLine.case_id).in_(first.scalar_subquery()))
+        .order_by(
+            col(CaseLine.next_action_at).asc().nulls_first(), col(CaseLine.tier).desc(), col(CaseLine.case_number)
+        )
+    )
     return list(session.exec(stmt))
 
 
 def count_my_cases(*, session: Session, owner: str, filter_: str = "all") -> int:
     """How many cases my_cases would list without a limit."""
-    if filter_ == "breached":
-        stmt = (
-            select(func.count())
-            .select_from(CaseView)
-            .where(CaseView.owner_slack_id == owner, CaseView.status == "open", col(CaseView.sla_breached))
-        )
-    else:
-        stmt = _queue(select(func.count()).select_from(OwnerQueue), owner=owner, filter_=filter_)
+    src = OwnerBreach if filter_ == "breached" else OwnerQueue
+    stmt = _queue(select(func.count()).select_from(src), owner=owner, filter_=filter_)
     return int(session.exec(stmt).one())

@@ -215,6 +215,37 @@ class CaseLaw(SQLModel, table=True):
     poundage_owed: Decimal
 
 
+class CaseLine(SQLModel, table=True):
+    """A case as a list shows it (`mine`): seven columns from the read model (sql/0134)."""
+
+    __tablename__ = "v_case_lines"
+
+    case_id: int = Field(primary_key=True)
+    case_ref: str
+    case_number: int
+    owner_slack_id: str | None
+    status: str
+    tier: int
+    stage: str
+    next_action_at: datetime | None
+    debtor_name: str | None
+    balance: Decimal
+    sla_breached: bool
+
+
+class OwnerBreach(SQLModel, table=True):
+    """An owner's open cases whose SLA is breached, read by an index (`mine breached`)."""
+
+    __tablename__ = "v_owner_breaches"
+
+    case_id: int = Field(primary_key=True)
+    case_ref: str
+    owner_slack_id: str | None
+    next_action_at: datetime | None
+    tier: int
+    case_number: int
+
+
 class OwnerQueue(SQLModel, table=True):
     """An owner's open cases in queue order, read by an index (`mine`, the Ops Console)."""
 

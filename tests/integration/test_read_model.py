@@ -163,6 +163,25 @@ def compare(conn: Any) -> None:
         )
     ).scalar_one()
     assert drift == 0
+    compare_lines(conn)
+
+
+LINE_COLUMNS = (
+    "case_id, case_ref, case_number, owner_slack_id, status, tier, stage, next_action_at, debtor_name, balance"
+)
+
+
+def compare_lines(conn: Any) -> None:
+    """The list lines of `mine` (v_case_lines, v_owner_breaches) say what the full case view says."""
+    cols = LINE_COLUMNS + ", sla_breached"
+    lines = set(conn.execute(text(f"SELECT {cols} FROM v_case_lines")))
+    assert lines == set(conn.execute(text(f"SELECT {cols} FROM v_enforcement_cases")))
+    breaches = set(conn.execute(text("SELECT case_id, owner_slack_id FROM v_owner_breaches")))
+    assert breaches == set(
+        conn.execute(
+            text("SELECT case_id, owner_slack_id FROM v_enforcement_cases WHERE status = 'open' AND sla_breached")
+        )
+    )
 
 
 def compare_totals(conn: Any) -> None:
