@@ -223,22 +223,30 @@ def main() -> None:  # noqa: C901 (one run, in order)
     report(f"mine ({owned} cases)", timed(mine, n), timed(mine_floor, n))
 
     queries_ = [f"DF-{open_numbers[1]}", str(open_numbers[2]), f"Scale Debtor {open_numbers[3] - 1000}", ""]
+    with engine.connect() as conn:  # each query's answer, precomputed for the floor
+        answers = [[int(r["case_ref"][3:]) for r in reads.search_cases(conn=conn, query=q)] for q in queries_]
+    asked, floored = iter(range(10**9)), iter(range(10**9))
 
     def search() -> None:
         with engine.connect() as conn:
-            reads.search_cases(conn=conn, query=queries_[int(time.perf_counter_ns()) % len(queries_)])
+            reads.search_cases(conn=conn, query=queries_[next(asked) % len(queries_)])
 
-    def search_floor() -> None:
+    def search_floor() -> None:  # the same rows (up to 100 options), by one indexed lookup
         with engine.connect() as conn:
             conn.execute(
-                text("SELECT case_number FROM enforcement_cases WHERE case_number = :n"), {"n": open_numbers[1]}
+                text(
+                    "SELECT c.case_ref, pl.name, d.name, c.tier, c.stage::text FROM enforcement_cases c"
+                    " JOIN judgments j ON j.id = c.judgment_id JOIN debtors d ON d.id = j.debtor_id"
+                    " JOIN plaintiffs pl ON pl.id = j.plaintiff_id WHERE c.case_number = ANY(:n)"
+                ),
+                {"n": answers[next(floored) % len(answers)]},
             ).all()
 
     # Warmed as the card is: a pooled connection compiles search_open_cases (plpgsql) on its first
     # call, once in its life; a server's connections live for hours, so that is not a request's cost.
     timed(search, 40)
     timed(search_floor, 40)
-    report("case picker search", timed(search, max(20, n // 4)), timed(search_floor, n))
+    report("case picker search", timed(search, n), timed(search_floor, n))
 
     def http_floor() -> None:
         assert sender.command("help", user=owner).status_code == 200
