@@ -7,7 +7,8 @@ and append_event use (event_hash(prev, event_canonical(...))), so `dragonfly doc
 
 The rows are written with session_replication_role = replica (no per-row triggers or foreign-key
 checks: the generator writes consistent keys itself); the read model and its totals are then
-derived in one set-based pass each (refresh_all_case_read_models, rebuild_case_totals).
+derived in one set-based pass each (refresh_all_case_read_models, rebuild_case_totals,
+rebuild_digest_sources).
 """
 
 from __future__ import annotations
@@ -159,8 +160,11 @@ FINISH_SQL = [
     "SELECT rebuild_case_totals()",
     # the seeded tiers are arbitrary: the first nightly scoring makes them the rules' (with events)
     "SELECT assign_tiers()",
+    # the digest's line sources (sql/0137) are kept by triggers, which were off for the rows above
+    "SELECT rebuild_digest_sources()",
     "SELECT compact_case_totals()",
-    "VACUUM (ANALYZE) enforcement_cases, case_read_model, judgments, debtors, payments, blockers, enforcement_actions",
+    "VACUUM (ANALYZE) enforcement_cases, case_read_model, judgments, debtors, payments, blockers, enforcement_actions,"
+    " digest_sources",
     "ANALYZE enforcement_events",
 ]
 

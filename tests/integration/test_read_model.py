@@ -164,6 +164,13 @@ def compare(conn: Any) -> None:
     ).scalar_one()
     assert drift == 0
     compare_lines(conn)
+    compare_digest_sources(conn)
+
+
+def compare_digest_sources(conn: Any) -> None:
+    """The digest's line sources (sql/0137) are what the base tables say, row for row."""
+    stored = list(conn.execute(text("SELECT * FROM digest_sources ORDER BY kind, src_id")))
+    assert stored == list(conn.execute(text("SELECT * FROM v_digest_sources_computed ORDER BY kind, src_id")))
 
 
 LINE_COLUMNS = (
