@@ -1,6 +1,6 @@
 """Benchmark: the surfaces at a big book (issue 12), each beside a floor measured in the same run.
 
-    .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 200]
+    .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 1000]
 
 Builds (or with --reuse keeps) database df_bench_scale (--database NAME for another; --build-only
 stops there): `--cases` cases with ~20 events each, set-based (bench/scale_seed.py), and a valid
@@ -10,9 +10,11 @@ for an owner with 5,000+ cases (at 1M), the App Home ack and the time until view
 fake Slack, the case picker search, a note and a stage move; and the durations of the digest selection,
 the weekly summary, the nightly job and doctor (incremental, after a first run that checkpoints).
 
-Floors: a read's floor is the same rows read by one indexed lookup of precomputed rows; an HTTP
-request's floor is a signed request the bot answers without touching the book (`/enforce help`); the
-publish floor is views.publish of a ready view straight to the fake Slack. Targets (issue 12): every
+Floors: a read's floor is the same rows read by one indexed lookup of precomputed rows; a request
+that records something (a note, a stage move, the App Home ack, which queues its publish) has as
+floor the same signed request answered by a Bolt app that commits one precomputed event-sized row
+(one INSERT) and acks; the publish floor is views.publish of a ready view straight to the fake
+Slack. Targets (issue 12): every
 interactive p99 < 100 ms and within 3x its floor; home published < 2 s; digest < 1 s; weekly < 5 s;
 nightly < 60 s; doctor (incremental) < 30 s.
 Needs PostgreSQL: DRAGONFLY_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres.
@@ -24,6 +26,7 @@ import argparse
 import os
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -110,11 +113,69 @@ def ensure_book(admin: str, cases: int, reuse: bool, name: str = DB_NAME) -> str
     return url
 
 
+# The floor of a request that records something: the same signed slash command, answered by a
+# Bolt app whose handler writes one precomputed event-sized row (one INSERT, committed, durable,
+# on the request path's pool) and acks. A note, a stage move and the App Home ack each commit a
+# write; `/enforce help` commits none, so it is no floor for them (both are printed).
+FLOOR_TABLE = "bench_floor_writes"
+
+
+def _serve_write_floor(url: str, api_url: str) -> tuple[str, Any]:
+    from wsgiref.simple_server import make_server
+
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    from dragonfly import fastpath
+    from tests.e2e.conftest import _Quiet, _Server
+    from tests.fake_slack import BOT_TOKEN
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")  # type: ignore[arg-type]
+        conn.execute(
+            f"CREATE TABLE {FLOOR_TABLE} (id bigserial PRIMARY KEY, case_id bigint NOT NULL, kind text NOT NULL,"  # type: ignore[arg-type]
+            " actor text NOT NULL, payload jsonb NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,"
+            " occurred_at timestamptz NOT NULL DEFAULT now())"
+        )
+    engine = db.make_engine(url)
+    pool = fastpath.pool(engine, url, size=2)
+    row = (1, "note_added", "U0BENCH", fastpath.jsonb({"text": "called"}), "0" * 64, "f" * 64)
+    app = App(
+        signing_secret=SECRET,
+        client=WebClient(token=BOT_TOKEN, base_url=api_url),
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
+
+    @app.command("/enforce")
+    def enforce(ack: Any) -> None:
+        fastpath.scalar(
+            pool,
+            f"INSERT INTO {FLOOR_TABLE} (case_id, kind, actor, payload, prev_hash, hash)"
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            row,
+        )
+        ack(text="recorded")
+
+    server = make_server("127.0.0.1", 0, SlackRequestHandler(app), server_class=_Server, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.floor_engine = engine  # type: ignore[attr-defined]
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def _stop_write_floor(url: str, server: Any) -> None:
+    server.shutdown()
+    server.floor_engine.dispose()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")  # type: ignore[arg-type]
+
+
 def main() -> None:  # noqa: C901 (one run, in order)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--reuse", action="store_true", help="keep an existing df_bench_scale book")
-    p.add_argument("--samples", type=int, default=200)
+    p.add_argument("--samples", type=int, default=1000, help="per interactive surface (p99: the 10th slowest)")
     p.add_argument("--database", default=DB_NAME, help=f"the book's database (default {DB_NAME})")
     p.add_argument("--build-only", action="store_true", help="build (or reuse) the book, measure nothing")
     a = p.parse_args()
@@ -252,6 +313,16 @@ def main() -> None:  # noqa: C901 (one run, in order)
         assert sender.command("help", user=owner).status_code == 200
 
     floor_http = timed(http_floor, n)
+    floor_base, floor_server = _serve_write_floor(url, fake.api_url)
+    floor_sender = SlackSender(floor_base, SECRET)
+
+    def write_floor() -> None:
+        assert floor_sender.command("note DF-1 called", user=owner).status_code == 200
+
+    timed(write_floor, 20)
+    floor_write = timed(write_floor, n)
+    p50, p99 = pct(floor_http)
+    print(f"  (floors: a request that writes nothing p50 {p50:.1f} p99 {p99:.1f} ms; one that commits one row below)")
     seq = iter(range(10**9))
 
     def home_ack() -> None:
@@ -275,7 +346,7 @@ def main() -> None:  # noqa: C901 (one run, in order)
         while len(fake.calls_to("views.publish")) == before:  # the scheduler's outbox worker, polling
             outbox.deliver_due(services)
         publishes.append((time.perf_counter() - t0) * 1000)
-    report("App Home ack", acks, floor_http)
+    report("App Home ack", acks, floor_write)
     client = outbox.client_for(services)
     ready = no_access(owner)
     # The issue's target for this one is the time itself (< 2 s after opening): the view is built in
@@ -291,7 +362,7 @@ def main() -> None:  # noqa: C901 (one run, in order)
     notes = timed(
         lambda: sender.command(f"note DF-{open_numbers[next(seq) % len(open_numbers)]} called", user=owner), n
     )
-    report("note (slash command)", notes, floor_http)
+    report("note (slash command)", notes, floor_write)
     with engine.connect() as conn:
         stages = dict(
             conn.execute(
@@ -308,9 +379,10 @@ def main() -> None:  # noqa: C901 (one run, in order)
         r = sender.command(f"stage DF-{num} {to}", user=owner)
         moves.append((time.perf_counter() - t0) * 1000)
         assert "->" in r.text, r.text
-    report("stage move (slash command)", moves, floor_http)
+    report("stage move (slash command)", moves, floor_write)
     outbox.deliver_due(services, limit=500)
     server.shutdown()
+    _stop_write_floor(url, floor_server)
 
     print("jobs:", flush=True)
     today = date.today()
