@@ -110,7 +110,7 @@ SELECT c.*,
     WHERE a.case_ref = c.case_ref AND a.is_open) AS actions_json,
   (SELECT coalesce(json_agg(e), '[]') FROM (
       SELECT t.occurred_at, t.summary, t.kind, t.actor FROM v_enforcement_timeline t
-       WHERE t.case_ref = c.case_ref ORDER BY t.seq DESC LIMIT 5) e) AS events_json,
+       WHERE t.case_id = c.case_id ORDER BY t.seq DESC LIMIT 5) e) AS events_json,
   (SELECT coalesce(json_agg(d ORDER BY d.document_id), '[]') FROM v_enforcement_documents d
     WHERE d.case_ref = c.case_ref) AS documents_json,
   (SELECT coalesce(json_agg(x ORDER BY x.role, x.address_id), '[]') FROM v_case_addresses x
