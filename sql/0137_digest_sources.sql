@@ -1,7 +1,8 @@
--- The morning digest's blocker and workflow-deadline lines read by owner from an index (issue 12:
--- "digest selection < 1 s" at 1M cases). sql/0136 still joined every open blocker and every open
--- workflow due within the horizon to its case to learn the owner, tier and number: 200,000 index
--- probes on the bench book, about half the selection's time, to show 50 lines a section.
+-- The morning digest at a million cases (issue 12: "digest selection < 1 s"). On the 1M bench book
+-- after a nightly run (550,000 lines counted), sql/0133 spent its time in two places:
+--   * joining every open blocker and every open workflow due within the horizon to its case to
+--     learn the owner, tier and number (~200,000 index probes), to show 50 lines a section;
+--   * sorting every line and running two window functions over all of them to rank and count.
 --
 -- digest_sources holds exactly those facts, one row per open blocker and per open workflow with a
 -- next deadline, of open cases: kind, source id, case, the case's owner, tier and number, and the
@@ -10,7 +11,9 @@
 -- recomputation from the base tables, which `dragonfly doctor` compares it with and
 -- rebuild_digest_sources() rewrites it from. The digest then reads, per owner, tier and section,
 -- the first lines in reading order from (kind, owner, tier, due, case number) and counts each
--- section from (kind, due): same rows, order and counts as before (test_digest_lines).
+-- section from (kind, due); and each section's first lines are a top-N sort of its own keys.
+-- Same rows, order and counts as before (test_digest_lines). Measured in psql on that book:
+-- 1.79 s -> ~0.5 s.
 CREATE TABLE digest_sources (
     kind text NOT NULL CHECK (kind IN ('blocker', 'action')),
     src_id bigint NOT NULL,
@@ -43,46 +46,29 @@ LANGUAGE sql SET search_path = public, pg_temp AS $$
     INSERT INTO digest_sources SELECT * FROM v_digest_sources_computed v WHERE v.kind = p_kind AND v.src_id = ANY (p_ids);
 $$;
 
--- Statement-level, so a bulk write is one set-based refresh; only rows whose line facts changed.
-CREATE FUNCTION ds_blockers_changed() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+-- Statement-level, so a bulk write is one set-based refresh of the rows it touched; the kind
+-- ('blocker' or 'action') is the trigger's argument.
+CREATE FUNCTION ds_sources_changed() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM refresh_digest_sources('blocker', ARRAY(SELECT n.id FROM ds_new n));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM refresh_digest_sources('blocker', ARRAY(SELECT o.id FROM ds_old o));
+    IF TG_OP = 'DELETE' THEN
+        PERFORM refresh_digest_sources(TG_ARGV[0], ARRAY(SELECT o.id FROM ds_old o));
     ELSE
-        PERFORM refresh_digest_sources('blocker', ARRAY(
-            SELECT n.id FROM ds_new n JOIN ds_old o ON o.id = n.id
-             WHERE (o.case_id, o.eta, o.cleared_at) IS DISTINCT FROM (n.case_id, n.eta, n.cleared_at)));
+        PERFORM refresh_digest_sources(TG_ARGV[0], ARRAY(SELECT n.id FROM ds_new n));
     END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER digest_sources_blockers_ins AFTER INSERT ON blockers
-    REFERENCING NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_blockers_changed();
+    REFERENCING NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_sources_changed('blocker');
 CREATE TRIGGER digest_sources_blockers_upd AFTER UPDATE ON blockers
-    REFERENCING OLD TABLE AS ds_old NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_blockers_changed();
+    REFERENCING OLD TABLE AS ds_old NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_sources_changed('blocker');
 CREATE TRIGGER digest_sources_blockers_del AFTER DELETE ON blockers
-    REFERENCING OLD TABLE AS ds_old FOR EACH STATEMENT EXECUTE FUNCTION ds_blockers_changed();
-
-CREATE FUNCTION ds_actions_changed() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM refresh_digest_sources('action', ARRAY(SELECT n.id FROM ds_new n));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM refresh_digest_sources('action', ARRAY(SELECT o.id FROM ds_old o));
-    ELSE
-        PERFORM refresh_digest_sources('action', ARRAY(
-            SELECT n.id FROM ds_new n JOIN ds_old o ON o.id = n.id
-             WHERE (o.case_id, o.is_open, o.next_deadline) IS DISTINCT FROM (n.case_id, n.is_open, n.next_deadline)));
-    END IF;
-    RETURN NULL;
-END $$;
+    REFERENCING OLD TABLE AS ds_old FOR EACH STATEMENT EXECUTE FUNCTION ds_sources_changed('blocker');
 CREATE TRIGGER digest_sources_actions_ins AFTER INSERT ON enforcement_actions
-    REFERENCING NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_actions_changed();
+    REFERENCING NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_sources_changed('action');
 CREATE TRIGGER digest_sources_actions_upd AFTER UPDATE ON enforcement_actions
-    REFERENCING OLD TABLE AS ds_old NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_actions_changed();
+    REFERENCING OLD TABLE AS ds_old NEW TABLE AS ds_new FOR EACH STATEMENT EXECUTE FUNCTION ds_sources_changed('action');
 CREATE TRIGGER digest_sources_actions_del AFTER DELETE ON enforcement_actions
-    REFERENCING OLD TABLE AS ds_old FOR EACH STATEMENT EXECUTE FUNCTION ds_actions_changed();
+    REFERENCING OLD TABLE AS ds_old FOR EACH STATEMENT EXECUTE FUNCTION ds_sources_changed('action');
 
 -- A case's owner, tier or status: its rows follow (an event's chain-head update fires nothing).
 CREATE FUNCTION ds_case_changed() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
@@ -170,36 +156,34 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
     -- the case's owner, tier and number): per owner, tier and section the first p_per_section by
     -- (date, case number), which within one tier is the reading order (digest_sort_key), so the
     -- first lines of a section are among them; owners without a Slack id are read whole.
-    ranges (section, kind, rank) AS (VALUES ('blocker_eta', 'blocker', 2), ('deadline_overdue', 'action', 3),
-                                             ('deadline', 'action', 3)),
+    -- Each section's dates: [lo, hi).
+    ranges AS MATERIALIZED (
+        SELECT r.* FROM d CROSS JOIN LATERAL (VALUES
+            ('blocker_eta', 'blocker', 2, '-infinity'::date, d.today),
+            ('deadline_overdue', 'action', 3, '-infinity'::date, d.today),
+            ('deadline', 'action', 3, d.today, d.horizon + 1)) r(section, kind, rank, lo, hi)),
     source_rows AS (
         SELECT x.* FROM owners o CROSS JOIN (VALUES (0::smallint), (1::smallint), (2::smallint), (3::smallint)) t(tier)
-         CROSS JOIN ranges r CROSS JOIN d
+         CROSS JOIN ranges r
          CROSS JOIN LATERAL (
                SELECT s.owner_slack_id, r.section, r.rank, s.case_id, s.src_id, s.tier, s.case_number, s.due
                  FROM digest_sources s
                 WHERE s.kind = r.kind AND s.owner_slack_id = o.owner AND s.tier = t.tier
-                  AND s.due >= CASE WHEN r.section = 'deadline' THEN d.today ELSE '-infinity'::date END
-                  AND s.due < CASE WHEN r.section = 'deadline' THEN d.horizon + 1 ELSE d.today END
+                  AND s.due >= r.lo AND s.due < r.hi
                 ORDER BY s.due, s.case_number LIMIT p_per_section) x
          WHERE o.owner IS NOT NULL
         UNION ALL
         SELECT s.owner_slack_id, r.section, r.rank, s.case_id, s.src_id, s.tier, s.case_number, s.due
-          FROM ranges r CROSS JOIN d JOIN digest_sources s ON s.kind = r.kind AND s.owner_slack_id IS NULL
-         WHERE s.due >= CASE WHEN r.section = 'deadline' THEN d.today ELSE '-infinity'::date END
-           AND s.due < CASE WHEN r.section = 'deadline' THEN d.horizon + 1 ELSE d.today END),
+          FROM ranges r JOIN digest_sources s ON s.kind = r.kind AND s.owner_slack_id IS NULL
+         WHERE s.due >= r.lo AND s.due < r.hi),
     source_lines AS (
         SELECT s.owner_slack_id, s.section, s.case_id, s.src_id,
                digest_sort_key(s.rank, s.tier, (d.today - s.due)::numeric, s.case_number) AS key
           FROM source_rows s CROSS JOIN d),
     -- Their counts, from the (kind, due) index: every line of these sections, shown or not.
     source_count AS MATERIALIZED (
-        SELECT s.owner_slack_id AS owner,
-               CASE WHEN s.kind = 'blocker' THEN 'blocker_eta' WHEN s.due < d.today THEN 'deadline_overdue'
-                    ELSE 'deadline' END AS section,
-               count(*) AS n
-          FROM digest_sources s CROSS JOIN d
-         WHERE (s.kind = 'blocker' AND s.due < d.today) OR (s.kind = 'action' AND s.due <= d.horizon)
+        SELECT s.owner_slack_id AS owner, r.section, count(*) AS n
+          FROM ranges r JOIN digest_sources s ON s.kind = r.kind AND s.due >= r.lo AND s.due < r.hi
          GROUP BY 1, 2),
     counted AS (
         SELECT p.owner, 'past_due' AS section, p.n FROM past_due_count p
