@@ -105,16 +105,16 @@ def home(*, conn: Connection, user: str) -> dict[str, Any]:
 CARD_SQL = text("""
 SELECT c.*,
   (SELECT coalesce(json_agg(b ORDER BY b.eta), '[]') FROM v_open_blockers b
-    WHERE b.case_ref = c.case_ref) AS blockers_json,
+    WHERE b.case_id = c.case_id) AS blockers_json,
   (SELECT coalesce(json_agg(a ORDER BY a.action_id), '[]') FROM v_enforcement_actions a
-    WHERE a.case_ref = c.case_ref AND a.is_open) AS actions_json,
+    WHERE a.case_id = c.case_id AND a.is_open) AS actions_json,
   (SELECT coalesce(json_agg(e), '[]') FROM (
       SELECT t.occurred_at, t.summary, t.kind, t.actor FROM v_enforcement_timeline t
        WHERE t.case_id = c.case_id ORDER BY t.seq DESC LIMIT 5) e) AS events_json,
   (SELECT coalesce(json_agg(d ORDER BY d.document_id), '[]') FROM v_enforcement_documents d
-    WHERE d.case_ref = c.case_ref) AS documents_json,
+    WHERE d.case_id = c.case_id) AS documents_json,
   (SELECT coalesce(json_agg(x ORDER BY x.role, x.address_id), '[]') FROM v_case_addresses x
-    WHERE x.case_ref = c.case_ref) AS addresses_json
+    WHERE x.case_id = c.case_id) AS addresses_json
   FROM v_enforcement_cases c WHERE c.case_ref = :ref""")
 
 
