@@ -10,7 +10,8 @@ for an owner with 5,000+ cases (at 1M), the App Home ack and the time until view
 fake Slack, the case picker search, a note and a stage move; and the durations of the digest selection,
 the weekly summary, the nightly job and doctor (incremental, after a first run that checkpoints).
 
-Floors: a read's floor is the same rows read by one indexed lookup of precomputed rows; a request
+Floors: a read's floor is the same rows read by one indexed lookup of precomputed rows (the card's:
+its whole answer, lists and law included, precomputed into a table for the sampled cases); a request
 that records something (a note, a stage move, the App Home ack, which queues its publish) has as
 floor the same signed request answered by a Bolt app that commits one precomputed event-sized row
 (one INSERT) and acks; the publish floor is views.publish of a ready view straight to the fake
@@ -131,6 +132,7 @@ def ensure_book(admin: str, cases: int, reuse: bool, name: str = DB_NAME) -> str
 # on the request path's pool) and acks. A note, a stage move and the App Home ack each commit a
 # write; `/enforce help` commits none, so it is no floor for them (both are printed).
 FLOOR_TABLE = "bench_floor_writes"
+CARD_FLOOR_TABLE = "bench_floor_cards"  # the card's answers, precomputed for the sampled cases
 
 
 def _serve_write_floor(url: str, api_url: str) -> tuple[str, Any]:
@@ -247,14 +249,23 @@ def main() -> None:  # noqa: C901 (one run, in order)
     print("interactive surfaces:", flush=True)
 
     # The card as the request path reads it (bot.listeners.cases: reads.card_with_law on the
-    # request path's pool), and its floor on the same pool: the same cases, in the same order, each
-    # read once untimed first by both so that neither is measured against a colder cache.
+    # request path's pool), and its floor on the same pool: the same answer (every column, the
+    # lists and the law, as JSON), precomputed into a table for the sampled cases and read by its
+    # primary key, as the picker's floor reads its precomputed answers. The same cases, in the same
+    # order, each read once untimed first by both so that neither is measured against a colder cache.
     from dragonfly import fastpath
 
     pool = fastpath.pool(engine, url)
-    card_floor_sql = (
-        "SELECT * FROM enforcement_cases c JOIN case_read_model m ON m.case_id = c.id WHERE c.case_number = %(n)s"
-    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {CARD_FLOOR_TABLE}")  # type: ignore[arg-type]
+        conn.execute(
+            f"CREATE TABLE {CARD_FLOOR_TABLE} AS SELECT x.* FROM unnest(%(nums)s::bigint[]) AS n(num),"  # type: ignore[arg-type]
+            f" LATERAL ({reads.CARD_WITH_LAW_SQL.replace('%(ref)s', chr(39) + 'DF-' + chr(39) + ' || n.num')}) x",
+            {"nums": open_numbers},
+        )
+        conn.execute(f"ALTER TABLE {CARD_FLOOR_TABLE} ADD PRIMARY KEY (case_number)")  # type: ignore[arg-type]
+        conn.execute(f"VACUUM ANALYZE {CARD_FLOOR_TABLE}")  # type: ignore[arg-type]
+    card_floor_sql = f"SELECT * FROM {CARD_FLOOR_TABLE} WHERE case_number = %(n)s"
     cards = iter(range(10**9))
     floors = iter(range(10**9))
 
@@ -268,6 +279,8 @@ def main() -> None:  # noqa: C901 (one run, in order)
     timed(card, len(open_numbers))
     timed(card_floor, len(open_numbers))
     report("case card", timed(card, n), timed(card_floor, n))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {CARD_FLOOR_TABLE}")  # type: ignore[arg-type]
 
     # `mine` as the bot answers it (bot/listeners/reading.py mine_page): the count and one page.
     from bot.blocks.cards import MINE_PAGE
@@ -485,9 +498,14 @@ def main() -> None:  # noqa: C901 (one run, in order)
     )
     fake.stop()
     services.close()
-    print("\nsurface                       p50 ms   p99 ms  floor p50  floor p99  ratio")
+    # The verdict is on p99 (the target); the p50 ratio is printed beside it because on a
+    # shared VM a floor's p99 can be one stall, which flatters the p99 ratio.
+    print("\nsurface                       p50 ms   p99 ms  floor p50  floor p99  ratio p50  ratio p99")
     for name, p50, p99, f50, f99, verdict in ROWS:
-        print(f"{name:28} {p50:8.1f} {p99:8.1f} {f50:10.1f} {f99:10.1f} {p99 / max(f99, 0.001):6.2f}x {verdict}")
+        print(
+            f"{name:28} {p50:8.1f} {p99:8.1f} {f50:10.1f} {f99:10.1f} {p50 / max(f50, 0.001):9.2f}x"
+            f" {p99 / max(f99, 0.001):9.2f}x {verdict}"
+        )
 
 
 if __name__ == "__main__":
