@@ -376,6 +376,6 @@ BEGIN
     RETURN jsonb_build_object('rate_windows_rolled', v_rolled, 'total_groups', v_groups);
 END $$;
 
--- Existing books: fill the read model and the totals once.
-SELECT refresh_all_case_read_models();
-SELECT rebuild_case_totals();
+-- Existing books: fill the read model and the totals once (PERFORM: yoyo prints the rows of a
+-- top-level SELECT to the terminal of whoever runs `dragonfly db upgrade` or `make run`).
+DO $$ BEGIN PERFORM refresh_all_case_read_models(); PERFORM rebuild_case_totals(); END $$;

@@ -96,7 +96,7 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
-SELECT rebuild_digest_sources();
+DO $$ BEGIN PERFORM rebuild_digest_sources(); END $$;  -- PERFORM: yoyo prints a SELECT's rows
 ANALYZE digest_sources;
 
 CREATE OR REPLACE FUNCTION digest_lines(p_now timestamptz, p_since timestamptz DEFAULT NULL, p_horizon integer DEFAULT 3,
