@@ -258,9 +258,10 @@ def main() -> None:  # noqa: C901 (one run, in order)
     pool = fastpath.pool(engine, url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {CARD_FLOOR_TABLE}")  # type: ignore[arg-type]
+        each_card = reads.CARD_WITH_LAW_SQL.replace("%(ref)s", "'DF-' || n.num")  # the card of case n
         conn.execute(
             f"CREATE TABLE {CARD_FLOOR_TABLE} AS SELECT x.* FROM unnest(%(nums)s::bigint[]) AS n(num),"  # type: ignore[arg-type]
-            f" LATERAL ({reads.CARD_WITH_LAW_SQL.replace('%(ref)s', chr(39) + 'DF-' + chr(39) + ' || n.num')}) x",
+            f" LATERAL ({each_card}) x",
             {"nums": open_numbers},
         )
         conn.execute(f"ALTER TABLE {CARD_FLOOR_TABLE} ADD PRIMARY KEY (case_number)")  # type: ignore[arg-type]
