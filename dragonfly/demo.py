@@ -101,7 +101,7 @@ SIGNATURES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _run_phase(conn: Connection, phase: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
+def run_phase(conn: Connection, phase: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
     function, columns = SIGNATURES[phase.split(":")[0]]
     return rpc.call_each_at(conn, function, columns, rows)
 
@@ -153,7 +153,7 @@ def seed(
             rows = phases.get(phase, [])
             if not rows:
                 continue
-            _run_phase(conn, phase, rows)
+            run_phase(conn, phase, rows)
             counts[phase] = len(rows)
             say(f"{phase}: {len(rows)}")
             # The book grew from nothing in this transaction: new statistics make the sanctioned
@@ -162,11 +162,15 @@ def seed(
             conn.execute(text("ANALYZE"))
         rpc.set_clock(conn, None)
         rpc.assign_tiers(conn, actor="system:nightly")
-        # The demo team: the first owner is an admin, the others officers, one viewer.
-        for i, user in enumerate(OWNERS):
-            rpc.grant_role(conn, slack_user_id=user, role="admin" if i == 0 else "officer", actor="cli:demo")
-        rpc.grant_role(conn, slack_user_id="U0VIEWER7", role="viewer", actor="cli:demo")
+        grant_team(conn)
     return counts
+
+
+def grant_team(conn: Connection) -> None:
+    """The demo team: the first owner is an admin, the others officers, one viewer."""
+    for i, user in enumerate(OWNERS):
+        rpc.grant_role(conn, slack_user_id=user, role="admin" if i == 0 else "officer", actor="cli:demo")
+    rpc.grant_role(conn, slack_user_id="U0VIEWER7", role="viewer", actor="cli:demo")
 
 
 def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any]]) -> int:
@@ -194,10 +198,10 @@ def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any
                 uploader=lv["actor"],
             )
         )
-    results = _run_phase(conn, "document", docs)
+    results = run_phase(conn, "document", docs)
     rows = [
         dict(at=d["at"], case_ref=d["case_ref"], kind="levy", actor=d["uploader"], document_id=r["document_id"])
         for d, r in zip(docs, results, strict=True)
     ]
-    _run_phase(conn, "levy", rows)
+    run_phase(conn, "levy", rows)
     return len(rows)
