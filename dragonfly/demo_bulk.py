@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import text
 
-from dragonfly import rpc
+from dragonfly import fastpath, rpc
 from dragonfly.bootstrap import Services
 from dragonfly.demo import OWNERS, grant_team, run_phase
 from dragonfly.demo_book import PDF, PLAINTIFFS
@@ -67,10 +67,16 @@ def seed_bulk(
     def write(part: tuple[int, int]) -> int:
         lo, hi = part
         # Plain psycopg, one transaction a chunk: the call is one statement that runs for seconds.
-        with psycopg.connect(services.database_url) as conn:
-            n = conn.execute(
-                "SELECT demo_book_chunk(%s, %s, %s, %s, %s, %s)", (lo, hi, now, owners, plaintiff_ids, first)
-            ).fetchone()[0]  # type: ignore[index]
+        try:
+            with psycopg.connect(services.database_url) as conn:
+                n = conn.execute(
+                    "SELECT demo_book_chunk(%s, %s, %s, %s, %s, %s)", (lo, hi, now, owners, plaintiff_ids, first)
+                ).fetchone()[0]  # type: ignore[index]
+        except psycopg.Error as exc:
+            refusal = fastpath.domain_error(exc)
+            if refusal is not None:
+                raise refusal from None
+            raise
         with lock:
             say(f"cases {lo}-{hi}")
         return int(n)

@@ -66,6 +66,15 @@ def db_url(pg_admin_url: str, template_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def app_login(pg_admin_url: str) -> Iterator[str]:
+    """A login role in dragonfly_app, as the bot's login is (dropped afterwards)."""
+    role = f"df_app_login_{os.getpid()}_{next(_counter)}"
+    _admin(pg_admin_url, f"CREATE ROLE {role} LOGIN IN ROLE dragonfly_app")
+    yield role
+    _admin(pg_admin_url, f"DROP ROLE IF EXISTS {role}")
+
+
+@pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=db_url,
