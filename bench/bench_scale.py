@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_scale.py --cases 1000000 [--reuse] [--samples 1000] [--interactive-only]
 
 Builds (or with --reuse keeps) database df_bench_scale (--database NAME for another; --build-only
-stops there): `--cases` cases with ~20 events each, set-based (bench/scale_seed.py), and a valid
-hash chain. Then, with the bot served over real HTTP on loopback
+stops there): `--cases` cases with ~20 events each, set-based (`dragonfly demo seed`'s big book,
+dragonfly/demo_bulk.py), and a valid hash chain. Then, with the bot served over real HTTP on loopback
 (signed requests, the Web API pointed at the fake Slack), prints p50/p99 for: the case card, `mine`
 for an owner with 5,000+ cases (at 1M), the App Home ack and the time until views.publish reaches the
 fake Slack, the case picker search, a note and a stage move; and the durations of the digest selection,
@@ -38,13 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import psycopg  # noqa: E402
-import scale_seed  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from dragonfly import db  # noqa: E402
 
 SECRET = "bench-scale-secret"
 DB_NAME = "df_bench_scale"
+OWNERS = 150
 
 
 def timed(fn: Callable[[], Any], n: int) -> list[float]:
@@ -122,8 +122,22 @@ def ensure_book(admin: str, cases: int, reuse: bool, name: str = DB_NAME) -> str
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
         conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
     db.upgrade(url)
-    took = scale_seed.build(url, cases, chunk=25_000, log=lambda m: print(m, flush=True))
-    print(f"built {cases} cases, ~{cases * scale_seed.EVENTS_PER_CASE} events in {took:.0f} s", flush=True)
+    # The product's set-based demo book (dragonfly/demo_bulk.py), with 150 owners (~6,700 cases
+    # each at 1M) and its documents in a store of the bench's own.
+    from dragonfly.bootstrap import Services
+    from dragonfly.demo_bulk import seed_bulk
+    from dragonfly.settings import Settings
+
+    store = Path(os.environ.get("DRAGONFLY_HOME", "./var")).resolve() / f"bench-documents-{name}"
+    settings = Settings(database_url=url, storage_url=f"file://{store}")
+    services = Services(settings=settings, database_url=url, engine=db.make_engine(url))
+    t0 = time.perf_counter()
+    try:
+        owners = [f"U0OWN{i}" for i in range(OWNERS)]
+        counts = seed_bulk(services, cases=cases, owners=owners, progress=lambda m: print(f"  {m}", flush=True))
+    finally:
+        services.close()
+    print(f"built {counts} in {time.perf_counter() - t0:.0f} s", flush=True)
     return url
 
 
