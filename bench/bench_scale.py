@@ -325,7 +325,11 @@ def main() -> None:  # noqa: C901 (one run, in order)
     timed(mine_floor, 5)
     report(f"mine ({owned} cases)", timed(mine, n), timed(mine_floor, n))
 
-    queries_ = [f"DF-{open_numbers[1]}", str(open_numbers[2]), f"Scale Debtor {open_numbers[3] - 1000}", ""]
+    with engine.connect() as conn:
+        debtor = conn.execute(
+            text("SELECT debtor_name FROM v_enforcement_cases WHERE case_number = :n"), {"n": open_numbers[3]}
+        ).scalar_one()
+    queries_ = [f"DF-{open_numbers[1]}", str(open_numbers[2]), debtor, ""]
     with engine.connect() as conn:  # each query's answer, precomputed for the floor
         answers = [[int(r["case_ref"][3:]) for r in reads.search_cases(conn=conn, query=q)] for q in queries_]
     asked, floored = iter(range(10**9)), iter(range(10**9))
