@@ -175,29 +175,18 @@ def grant_team(conn: Connection) -> None:
 
 def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any]]) -> int:
     """Store an execution for each levy, attach it, and start the levy with it."""
-    docs = []
-    for lv in levies:
-        body = PDF + f"% execution for {lv['case_ref']}\n".encode()
-        stored = services.store.put(
-            io.BytesIO(body),
+    docs = [
+        stored_pdf(
+            services,
+            at=lv["at"],
             case_ref=lv["case_ref"],
             kind="execution",
-            filename=f"execution-{lv['case_ref']}.pdf",
             uploader=lv["actor"],
+            what="execution",
+            name="execution",
         )
-        docs.append(
-            dict(
-                at=lv["at"],
-                case_ref=lv["case_ref"],
-                kind="execution",
-                storage_key=stored.key,
-                sha256=stored.sha256,
-                size_bytes=stored.size,
-                content_type=stored.content_type,
-                original_name=stored.original_name,
-                uploader=lv["actor"],
-            )
-        )
+        for lv in levies
+    ]
     results = run_phase(conn, "document", docs)
     rows = [
         dict(at=d["at"], case_ref=d["case_ref"], kind="levy", actor=d["uploader"], document_id=r["document_id"])
@@ -205,3 +194,27 @@ def _levies(services: Services, conn: Connection, levies: Sequence[dict[str, Any
     ]
     run_phase(conn, "levy", rows)
     return len(rows)
+
+
+def stored_pdf(
+    services: Services, *, at: Any, case_ref: str, kind: str, uploader: str, what: str, name: str
+) -> dict[str, Any]:
+    """A small demo PDF stored for the case, as the "document" phase's row that attaches it."""
+    stored = services.store.put(
+        io.BytesIO(PDF + f"% {what} for {case_ref}\n".encode()),
+        case_ref=case_ref,
+        kind=kind,
+        filename=f"{name}-{case_ref}.pdf",
+        uploader=uploader,
+    )
+    return dict(
+        at=at,
+        case_ref=case_ref,
+        kind=kind,
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size_bytes=stored.size,
+        content_type=stored.content_type,
+        original_name=stored.original_name,
+        uploader=uploader,
+    )

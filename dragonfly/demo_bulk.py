@@ -13,7 +13,6 @@ tier, and the demo team gets its roles, as after the per-row seed.
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +24,8 @@ from sqlalchemy import text
 
 from dragonfly import fastpath, rpc
 from dragonfly.bootstrap import Services
-from dragonfly.demo import OWNERS, grant_team, run_phase
-from dragonfly.demo_book import PDF, PLAINTIFFS
+from dragonfly.demo import OWNERS, grant_team, run_phase, stored_pdf
+from dragonfly.demo_book import PLAINTIFFS
 
 BULK_FROM = 20_000
 """From this many cases (into an empty book) `dragonfly demo seed` writes set-based."""
@@ -129,24 +128,14 @@ def _documents(services: Services, conn: Any, cases: int, first: int, now: datet
     """A stored search report on one case in a hundred, attached through the sanctioned function."""
 
     def store(i: int) -> dict[str, Any]:
-        ref, who = f"DF-{first + i - 1}", owners[i % len(owners)]
-        stored = services.store.put(
-            io.BytesIO(PDF + f"% asset search report for {ref}\n".encode()),
-            case_ref=ref,
-            kind="search_report",
-            filename=f"search-{ref}.pdf",
-            uploader=who,
-        )
-        return dict(
+        return stored_pdf(
+            services,
             at=now,
-            case_ref=ref,
+            case_ref=f"DF-{first + i - 1}",
             kind="search_report",
-            storage_key=stored.key,
-            sha256=stored.sha256,
-            size_bytes=stored.size,
-            content_type=stored.content_type,
-            original_name=stored.original_name,
-            uploader=who,
+            uploader=owners[i % len(owners)],
+            what="asset search report",
+            name="search",
         )
 
     with ThreadPoolExecutor(8) as pool:

@@ -49,9 +49,17 @@ def test_bulk_book_passes_every_doctor_check(services) -> None:  # type: ignore[
 
 def test_bulk_book_needs_an_empty_book_and_an_operator(services, db_url, app_login) -> None:  # type: ignore[no-untyped-def]
     seed_bulk(services, cases=40, chunk=40, documents=False)
+    counts_sql = text(
+        "SELECT (SELECT count(*) FROM enforcement_cases), (SELECT count(*) FROM enforcement_events),"
+        " (SELECT count(*) FROM judgments), (SELECT count(*) FROM payments)"
+    )
+    with services.engine.connect() as conn:
+        before = conn.execute(counts_sql).one()
     with pytest.raises(DomainError) as taken:
         seed_bulk(services, cases=40, chunk=40, documents=False)
     assert taken.value.code == "DF007" and "--append" in taken.value.hint
+    with services.engine.connect() as conn:
+        assert conn.execute(counts_sql).one() == before  # the refused seed recorded nothing
     with psycopg.connect(db_url, user=app_login, autocommit=True) as conn:
         with pytest.raises(psycopg.Error) as refused:
             conn.execute("SELECT demo_book_chunk(100, 110, now(), ARRAY['U0X1'], ARRAY[1::bigint], 5000)")
