@@ -207,14 +207,4 @@ def stored_pdf(
         filename=f"{name}-{case_ref}.pdf",
         uploader=uploader,
     )
-    return dict(
-        at=at,
-        case_ref=case_ref,
-        kind=kind,
-        storage_key=stored.key,
-        sha256=stored.sha256,
-        size_bytes=stored.size,
-        content_type=stored.content_type,
-        original_name=stored.original_name,
-        uploader=uploader,
-    )
+    return dict(at=at, case_ref=case_ref, kind=kind, uploader=uploader, **stored.row())

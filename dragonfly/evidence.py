@@ -58,11 +58,7 @@ def record_with_document(
             conn,
             case_ref=case_ref,
             kind=kind,
-            storage_key=stored.key,
-            sha256=stored.sha256,
-            size_bytes=stored.size,
-            content_type=stored.content_type,
-            original_name=stored.original_name,
+            **stored.row(),
             uploader=uploader,
             source=source,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, NamedTuple, Protocol, runtime_checkable
+from typing import IO, Any, NamedTuple, Protocol, runtime_checkable
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 """Default size limit of one document (50 MB)."""
@@ -20,6 +20,16 @@ class StoredDocument:
     size: int
     content_type: str
     original_name: str
+
+    def row(self) -> dict[str, Any]:
+        """Its columns as attach_enforcement_document takes them."""
+        return dict(
+            storage_key=self.key,
+            sha256=self.sha256,
+            size_bytes=self.size,
+            content_type=self.content_type,
+            original_name=self.original_name,
+        )
 
 
 class ObjectInfo(NamedTuple):
