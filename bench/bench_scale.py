@@ -326,10 +326,22 @@ def main() -> None:  # noqa: C901 (one run, in order)
     report(f"mine ({owned} cases)", timed(mine, n), timed(mine_floor, n))
 
     with engine.connect() as conn:
-        debtor = conn.execute(
-            text("SELECT debtor_name FROM v_enforcement_cases WHERE case_number = :n"), {"n": open_numbers[3]}
-        ).scalar_one()
-    queries_ = [f"DF-{open_numbers[1]}", str(open_numbers[2]), debtor, ""]
+        debtor, plaintiff = conn.execute(
+            text("SELECT debtor_name, plaintiff_name FROM v_enforcement_cases WHERE case_number = :n"),
+            {"n": open_numbers[3]},
+        ).one()
+    # What people type: a number, its digits, a debtor's name, nothing; and texts that many cases
+    # match: a plaintiff's first word (a plaintiff has tens of thousands of cases) and a word of
+    # many debtors' names (sql/0149).
+    queries_ = [
+        f"DF-{open_numbers[1]}",
+        str(open_numbers[2]),
+        debtor,
+        "",
+        plaintiff.split()[0],
+        (debtor.split() + [debtor])[-2],
+    ]
+    print(f"  (picker texts: {', '.join(repr(q) for q in queries_)})", flush=True)
     with engine.connect() as conn:  # each query's answer, precomputed for the floor
         answers = [[int(r["case_ref"][3:]) for r in reads.search_cases(conn=conn, query=q)] for q in queries_]
     asked, floored = iter(range(10**9)), iter(range(10**9))
