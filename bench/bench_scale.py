@@ -332,7 +332,7 @@ def main() -> None:  # noqa: C901 (one run, in order)
         ).one()
     # What people type: a number, its digits, a debtor's name, nothing; and texts that many cases
     # match: a plaintiff's first word (a plaintiff has tens of thousands of cases) and a word of
-    # many debtors' names (sql/0149).
+    # many debtors' names (sql/0150).
     queries_ = [
         f"DF-{open_numbers[1]}",
         str(open_numbers[2]),

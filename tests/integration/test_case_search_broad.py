@@ -1,5 +1,5 @@
 """The picker's name search finds the same cases, in the same order, whichever way it takes
-(sql/0149_case_search_broad_names.sql): walking the open cases in the list's order (a text many
+(sql/0150_case_search_broad_names.sql): walking the open cases in the list's order (a text many
 cases match) or going from the names an index finds to their cases (a text few match). Each way is
 forced with p_broad_from (0: every rank is walked; 10**9: never) and compared with the definition:
 the open cases with a debtor or plaintiff name containing the text, those with a name starting

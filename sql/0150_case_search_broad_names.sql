@@ -5,13 +5,14 @@
 -- 40-60 ms compiling (JIT) for a query that runs in 2 ms.
 --
 -- The answer is unchanged (same rows, same order as sql/0122): the names containing the text, those
--- starting with it first (rank 2, then 3), each rank by tier (highest first) then case number. How
--- it is found now depends on how many cases the text matches, from the planner's estimate for the
--- debtors (its histogram of names) and the exact count for the plaintiffs (few, with an index):
---  * up to p_broad_from cases: as before, from the names the trigram index finds to their cases;
---  * more: the open cases are walked in the list's order (tier, case number: an index) and each is
---    tested, stopping at the 100th match; with that many matches the walk is short (at 1% of the
---    book, ~10,000 cases).
+-- starting with it first (rank 2, then 3), each rank by tier (highest first) then case number. The
+-- plaintiffs matching the text (few) give their first cases in that order by an index
+-- (sql/0149). For the debtors, the way depends on how many the text matches, as the planner
+-- estimates it from its histogram of names:
+--  * up to p_broad_from: as before, from the names an index finds to their cases;
+--  * more: the open cases are walked in the list's order (an index) and each is tested, stopping
+--    at the 100th match; with that many matches the walk is short (at 1% of the book, ~10,000
+--    cases).
 -- Each rank is found on its own, the starting-with matches first, so that a text every name
 -- starts with ("Demo") is not walked again for names that only contain it. A wrong estimate costs
 -- time, never rows: each way finds all of its rank's matches.
@@ -38,7 +39,7 @@ DECLARE
     v_pre text;
     v_any text;
     v_pl_pre bigint[];
-    v_pl_any bigint[];
+    v_pl_any bigint[];  -- (only contains)
     v_est_pre bigint;
     v_est_any bigint;
     v_ids bigint[];
@@ -80,11 +81,12 @@ BEGIN
         SELECT w INTO v_probe FROM unnest(regexp_split_to_array(v_query, '\s+')) w
          WHERE length(w) >= 3 AND w ~ '[0-9]' ORDER BY length(w) DESC, w LIMIT 1;
         v_probe := '%' || coalesce(v_probe, v_query) || '%';
-        SELECT coalesce(array_agg(x.id) FILTER (WHERE x.name ILIKE v_pre), '{}'), coalesce(array_agg(x.id), '{}')
+        -- The plaintiffs whose name starts with the text, and those whose name only contains it.
+        SELECT coalesce(array_agg(x.id) FILTER (WHERE x.name ILIKE v_pre), '{}'),
+               coalesce(array_agg(x.id) FILTER (WHERE NOT x.name ILIKE v_pre), '{}')
           INTO v_pl_pre, v_pl_any FROM plaintiffs x WHERE x.name ILIKE v_any;
-        v_est_pre := search_debtors_estimate(format('lower(x.name) LIKE lower(%L)', v_pre))
-                     + search_plaintiff_cases(v_pl_pre, p_broad_from);
-        v_est_any := search_debtors_estimate(format('x.name ILIKE %L', v_any)) + search_plaintiff_cases(v_pl_any, p_broad_from);
+        v_est_pre := search_debtors_estimate(format('lower(x.name) LIKE lower(%L)', v_pre));
+        v_est_any := search_debtors_estimate(format('x.name ILIKE %L', v_any));
         -- Rank 2 (a name starts with the text), then rank 3 (one contains it) for the places left.
         SELECT coalesce(array_agg(x.id), '{}'), coalesce(array_agg(x.r), '{}'), count(*)
           INTO v_more_ids, v_more_ranks, v_found
@@ -124,19 +126,16 @@ BEGIN
     RETURN (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric::bigint;
 END $$;
 
--- How many judgments the plaintiffs have, counted up to p_cap + 1 (an index range per plaintiff).
-CREATE OR REPLACE FUNCTION search_plaintiff_cases(p_plaintiffs bigint[], p_cap integer) RETURNS bigint
-LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
-    SELECT count(*) FROM (SELECT 1 FROM judgments j WHERE j.plaintiff_id = ANY (p_plaintiffs) LIMIT p_cap + 1) x
-$$;
+DROP FUNCTION IF EXISTS search_plaintiff_cases(bigint[], integer);
 
 -- One rank's candidates (id, rank): rank 2, the open cases a name of which starts with the text;
 -- rank 3, those a name of which contains it and none starts with it; the first p_limit in the
 -- list's order. p_broad: walk the open cases in that order (an index) and test each, for at most
--- WALK cases; when those hold fewer than p_limit matches (the estimate was wrong, or the book is
+-- c_walk cases; when those hold fewer than p_limit matches (the estimate was wrong, or the book is
 -- small), or not p_broad: from the debtors an index finds (rank 2: the names' prefix index; rank 3:
--- the trigram index, for p_probe; kept when the name matches the rank's pattern) and the plaintiffs p_plaintiffs (those matching it) to their cases;
--- UNION, not UNION ALL: a case both lead to takes one place. Runs with the caller's rights: the
+-- the trigram index, for p_probe; kept when the name matches the rank's pattern) and from the
+-- plaintiffs p_plaintiffs (those matching it: each one's first cases by its index, sql/0149) to
+-- their cases; UNION, not UNION ALL: a case both lead to takes one place. Runs with the caller's rights: the
 -- application reaches it through search_open_cases.
 CREATE OR REPLACE FUNCTION search_name_rank(p_rank integer, p_pre text, p_any text, p_probe text,
     p_plaintiffs bigint[], p_limit integer, p_broad boolean) RETURNS TABLE (id bigint, r integer)
@@ -171,11 +170,11 @@ BEGIN
         '  JOIN judgments j ON j.debtor_id = d.id JOIN plaintiffs pl ON pl.id = j.plaintiff_id'
         '  JOIN enforcement_cases c ON c.judgment_id = j.id'
         '  WHERE c.status = ''open'' AND %3$s ORDER BY c.tier DESC, c.case_number LIMIT %4$s)'
-        ' UNION (SELECT c.id, c.tier, c.case_number FROM judgments j'
-        '  JOIN debtors d ON d.id = j.debtor_id JOIN plaintiffs pl ON pl.id = j.plaintiff_id'
-        '  JOIN enforcement_cases c ON c.judgment_id = j.id'
-        '  WHERE j.plaintiff_id = ANY (%5$L) AND c.status = ''open'' AND %3$s'
-        '  ORDER BY c.tier DESC, c.case_number LIMIT %4$s)) x'
+        ' UNION (SELECT c.id, c.tier, c.case_number FROM unnest(%5$L::bigint[]) p(id) CROSS JOIN LATERAL ('
+        '  SELECT c.id, c.tier, c.case_number FROM enforcement_cases c CROSS JOIN LATERAL ('
+        '   SELECT 1 FROM judgments j JOIN debtors d ON d.id = j.debtor_id JOIN plaintiffs pl ON pl.id = j.plaintiff_id'
+        '    WHERE j.id = c.judgment_id AND %3$s LIMIT 1) m'
+        '  WHERE c.plaintiff_id = p.id AND c.status = ''open'' ORDER BY c.tier DESC, c.case_number LIMIT %4$s) c)) x'
         ' ORDER BY x.tier DESC, x.case_number LIMIT %4$s',
         p_rank, CASE p_rank WHEN 2 THEN format('lower(x.name) LIKE lower(%L)', p_pre)
                             ELSE format('x.name ILIKE %L', p_probe) END,
