@@ -35,6 +35,7 @@ DECLARE
     v_query text := btrim(coalesce(p_query, ''));
     v_number_prefix text := p_digits || '%';
     v_parts text[] := '{}';
+    v_many boolean;
     v_probe text;
     v_pre text;
     v_any text;
@@ -58,8 +59,10 @@ BEGIN
             v_parts := v_parts || format('(SELECT c.id, 0 FROM enforcement_cases c'
                                          ' WHERE c.status = ''open'' AND c.case_number = %s)', p_digits::bigint);
         END IF;
-        IF (SELECT count(*) > 2000 FROM (SELECT 1 FROM enforcement_cases c WHERE c.status = 'open'
-                                          AND c.case_number::text LIKE v_number_prefix LIMIT 2001) x) THEN
+        -- Dynamic, as in sql/0122: a cached generic plan of LIKE $1 could not use the prefix index.
+        EXECUTE format('SELECT count(*) > 2000 FROM (SELECT 1 FROM enforcement_cases c WHERE c.status = ''open'''
+                       ' AND c.case_number::text LIKE %L LIMIT 2001) x', v_number_prefix) INTO v_many;
+        IF v_many THEN
             v_parts := v_parts || format('(SELECT c.id, 1 FROM enforcement_cases c WHERE c.status = ''open'''
                 ' AND c.case_number::text LIKE %L ORDER BY c.tier DESC, c.case_number LIMIT %s)', v_number_prefix, p_limit);
         ELSE
