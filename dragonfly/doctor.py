@@ -117,8 +117,9 @@ def check_read_model(s: Services, *, full: bool = False) -> CheckResult:
     return CheckResult("read model = recomputation" + (" (every case)" if full else " (sample)"), not details, details)
 
 
-# The digest's blocker and deadline lines (sql/0137_digest_sources.sql) against the base tables:
-# rows stored and not recomputed, and recomputed and not stored (one full pass; ~350,000 rows at 1M).
+# The digest's blocker, deadline and warning lines (sql/0137_digest_sources.sql, sql/0151) against
+# the base tables: rows stored and not recomputed, and recomputed and not stored (one full pass;
+# ~500,000 rows on the 1M demo book).
 DIGEST_SOURCES_SQL = text("""
 SELECT kind, src_id, 'stored, not in the base tables' AS problem
   FROM (SELECT * FROM digest_sources EXCEPT SELECT * FROM v_digest_sources_computed) x

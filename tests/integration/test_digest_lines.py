@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from dragonfly import rpc
-from scheduler.jobs import digest
+from scheduler.jobs import digest, nightly
 from tests.conftest import judgment
 
 NY = ZoneInfo("America/New_York")
@@ -42,6 +42,18 @@ def _book(services) -> None:  # type: ignore[no-untyped-def]
             if i % 5 == 0:
                 rpc.queue_enforcement_action(conn, case_ref=ref, kind="asset_search", actor="cli:test",
                                              on=date(2026, 11, 6 + i))
+        # Deadline warnings (digest_sources, sql/0151): some recorded long before the digest's window,
+        # the rest the night before it; then one warned case changes owner and another closes.
+        rpc.set_clock(conn, datetime(2026, 11, 22, 2, 0, tzinfo=NY))
+        nightly.record_warnings(conn, today=date(2026, 11, 22))
+        rpc.set_clock(conn, datetime(2026, 12, 1, 2, 0, tzinfo=NY))
+        assert nightly.record_warnings(conn, today=date(2027, 1, 15)) >= 2
+        warned = conn.execute(text(
+            "SELECT DISTINCT c.case_ref, c.case_number FROM enforcement_events e JOIN enforcement_cases c"
+            " ON c.id = e.case_id WHERE e.kind = 'deadline_warning' ORDER BY c.case_number")).all()
+        rpc.assign_case_owner(conn, case_ref=warned[0].case_ref, owner="U0BBB", actor="cli:test")
+        rpc.set_enforcement_stage(conn, case_ref=warned[-1].case_ref, stage="closed", actor="cli:test",
+                                  closing_reason="settled")
         rpc.set_clock(conn, None)
 
 
@@ -60,6 +72,7 @@ def test_first_lines_and_counts_equal_the_cut_full_selection(services) -> None: 
         full = _full(conn)
         counts = Counter((o, s) for o, s, _, _ in full)
         assert counts[("U0AAA", "past_due")] > 4 and len(counts) >= 5
+        assert sum(n for (_, s), n in counts.items() if s == "warning") >= 2
         every = conn.execute(text("SELECT * FROM digest_lines(:now, NULL, 3, NULL)"), {"now": DIGEST}).all()
         assert [(r.owner, r.section, r.case_ref, r.overdue_days) for r in every] == full
         assert all(r.lines == counts[(r.owner, r.section)] for r in every)

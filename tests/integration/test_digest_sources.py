@@ -1,5 +1,6 @@
-"""The digest's line sources (sql/0137_digest_sources.sql): one row per open blocker and per open
-workflow with a next deadline, of open cases, with the case's owner, tier and number, kept by the
+"""The digest's line sources (sql/0137_digest_sources.sql, sql/0151): one row per open blocker, per open
+workflow with a next deadline and per deadline warning, of open cases, with the case's owner, tier
+and number, kept by the
 write path as people act; `dragonfly doctor` finds a row that differs and names the fix."""
 
 from __future__ import annotations
@@ -82,3 +83,24 @@ def test_doctor_finds_a_row_that_differs_and_rebuild_fixes_it(engine, services, 
     with engine.begin() as conn:
         conn.execute(text("SELECT rebuild_digest_sources()"))
     assert doctor.check_digest_sources(services).ok
+
+
+def test_deadline_warnings_are_rows_while_their_case_is_open(engine, make_case) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.jobs import nightly
+
+    a, b = make_case(), make_case()
+    with rpc.transaction(engine) as conn:
+        for ref in (a, b):
+            rpc.queue_enforcement_action(conn, case_ref=ref, kind="asset_search", actor="cli:test",
+                                         on=date.today() - timedelta(days=60))
+        assert nightly.record_warnings(conn, today=date.today()) == 2  # one batch: one statement
+        warned = [r for r in stored(conn) if r[0] == "warning"]
+        assert len(warned) == 2 and all(r[7] is not None for r in warned)  # (when it was recorded)
+        assert stored(conn) == computed(conn)
+        rpc.assign_case_owner(conn, case_ref=a, owner="U0CLARA", actor="cli:test")
+        assert [o for k, o, _, _ in rows_of(conn, a) if k == "warning"] == ["U0CLARA"]
+        rpc.set_enforcement_stage(conn, case_ref=b, stage="closed", actor="cli:test", closing_reason="settled")
+        assert rows_of(conn, b) == []
+        rpc.set_enforcement_stage(conn, case_ref=b, stage="discovery", actor="cli:test")
+        assert [k for k, *_ in rows_of(conn, b)].count("warning") == 1
+        assert stored(conn) == computed(conn)
