@@ -32,11 +32,18 @@ SELECT 'warning', e.id, c.id, c.owner_slack_id, c.tier, c.case_number, (e.payloa
   FROM enforcement_events e JOIN enforcement_cases c ON c.id = e.case_id
  WHERE e.kind = 'deadline_warning' AND c.status = 'open';
 
--- A statement's new deadline warnings (a note or a payment writes none: one probe of its own rows).
+-- A statement's new deadline warnings, from its own rows joined to their cases: the warning part of
+-- v_digest_sources_computed for just these events (a new event is no row yet). Not through
+-- refresh_digest_sources: `id = ANY (ids)` over the events' warning index compares every warning
+-- with every id, quadratic in a nightly's batch (20,000 warnings: 2 s). A note or a payment writes
+-- no warning: one look at its own rows.
 CREATE FUNCTION ds_warnings_recorded() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM ds_new n WHERE n.kind = 'deadline_warning') THEN
-        PERFORM refresh_digest_sources('warning', ARRAY(SELECT n.id FROM ds_new n WHERE n.kind = 'deadline_warning'));
+        INSERT INTO digest_sources (kind, src_id, case_id, owner_slack_id, tier, case_number, due, at)
+        SELECT 'warning', n.id, c.id, c.owner_slack_id, c.tier, c.case_number, (n.payload->>'due')::date, n.occurred_at
+          FROM ds_new n JOIN enforcement_cases c ON c.id = n.case_id
+         WHERE n.kind = 'deadline_warning' AND c.status = 'open';
     END IF;
     RETURN NULL;
 END $$;
