@@ -161,9 +161,17 @@ def seed(
             # the plans made on empty tables would scan whole tables for every case.
             conn.execute(text("ANALYZE"))
         rpc.set_clock(conn, None)
-        rpc.assign_tiers(conn, actor="system:nightly")
+        night_rules(conn)
         grant_team(conn)
     return counts
+
+
+def night_rules(conn: Connection) -> None:
+    """The nightly rules for today, as the scheduler runs them every night of a firm's book: every
+    case gets its rule tier and the deadline warnings its workflows are due are recorded (a seeded
+    history without them would get them all from its first nightly)."""
+    rpc.assign_tiers(conn, actor="system:nightly")
+    rpc.record_deadline_warnings(conn)
 
 
 def grant_team(conn: Connection) -> None:

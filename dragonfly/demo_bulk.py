@@ -7,8 +7,9 @@ cases, assets, asset searches, blockers and ~20 events a case with a valid hash 
 tables' triggers and keys on. Chunks run on two connections at once. Then payments (one case in
 twenty of those in recovery) go through `record_enforcement_payment`, so they are allocated by the
 law, and one case in a hundred gets a search report stored in the document store and attached
-through `attach_enforcement_document`. Finally the nightly scoring gives every case its rule
-tier, and the demo team gets its roles, as after the per-row seed.
+through `attach_enforcement_document`. Finally the nightly rules run for today (every case gets its
+rule tier, the deadline warnings due are recorded), and the demo team gets its roles, as after the
+per-row seed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import text
 
 from dragonfly import fastpath, rpc
 from dragonfly.bootstrap import Services
-from dragonfly.demo import OWNERS, grant_team, run_phase, stored_pdf
+from dragonfly.demo import OWNERS, grant_team, night_rules, run_phase, stored_pdf
 from dragonfly.demo_book import PLAINTIFFS
 
 BULK_FROM = 20_000
@@ -93,7 +94,7 @@ def seed_bulk(
             counts["document"] = _documents(services, conn, cases, first, now, owners)
             say(f"documents: {counts['document']}")
         rpc.set_clock(conn, None)
-        rpc.assign_tiers(conn, actor="system:nightly")
+        night_rules(conn)
         grant_team(conn)
     _analyze(services)
     return counts

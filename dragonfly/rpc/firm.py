@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from dragonfly.rpc.core import Result, call
 
@@ -41,6 +41,18 @@ def expire_tier_overrides(conn: Connection, *, now: datetime | None = None, acto
 def assign_tiers(conn: Connection, *, as_of: date | None = None, actor: str = "system:nightly") -> Result:
     """Rescore every open case from the policy tables."""
     return call(conn, "assign_tiers", as_of=as_of, actor=actor)
+
+
+def record_deadline_warnings(conn: Connection, *, today: date | None = None, actor: str = "system:nightly") -> int:
+    """Record every deadline warning due by `today` (the firm's, by default) not recorded yet;
+    returns how many were new.
+
+    Workflow deadlines (levy day 60/75/85, restraining notice lapse, ...) and judgment liens in
+    their renewal window (CPLR 5014, docs/domain.md "Liens"), once each."""
+    if today is None:
+        today = conn.execute(text("SELECT firm_today()")).scalar_one()
+    recorded = int(call(conn, "record_due_deadline_warnings", today=today, actor=actor))
+    return recorded + int(call(conn, "record_lien_warnings", today=today, actor=actor))
 
 
 def set_minimum_wage(

@@ -24,9 +24,7 @@ BUSINESS_DAYS_ONLY = False
 
 def record_warnings(conn: Connection, *, today: Any) -> int:
     """Record every warning due by `today` not recorded yet; returns how many were new."""
-    recorded = int(conn.execute(text("SELECT record_due_deadline_warnings(:d)"), {"d": today}).scalar_one())
-    # Judgment liens in their renewal window (CPLR 5014, docs/domain.md "Liens"), once per county.
-    return recorded + int(conn.execute(text("SELECT record_lien_warnings(:d)"), {"d": today}).scalar_one())
+    return rpc.record_deadline_warnings(conn, today=today)
 
 
 def run(conn: Connection, *, now: datetime, today: date) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from dragonfly import doctor
+from dragonfly import doctor, rpc
 from dragonfly.demo_bulk import seed_bulk
 from dragonfly.errors import DomainError
 
@@ -17,6 +17,13 @@ from dragonfly.errors import DomainError
 def test_bulk_book_passes_every_doctor_check(services) -> None:  # type: ignore[no-untyped-def]
     counts = seed_bulk(services, cases=1_000, chunk=300)  # four chunks, two at a time
     assert counts == {"create": 1_000, "payment": 50, "document": 10}
+    with services.engine.begin() as conn:
+        warnings = text("SELECT count(*) FROM enforcement_events WHERE kind = 'deadline_warning'")
+        warned = conn.execute(warnings).scalar_one()
+        # the seed ran the night's rules: the searches past due are warned, and the first nightly
+        # after the seed finds nothing it has to catch up on
+        assert warned == conn.execute(text("SELECT count(*) FROM enforcement_actions WHERE is_open")).scalar_one() > 0
+        assert rpc.record_deadline_warnings(conn) == 0
     results = doctor.run_checks(services, full=True)
     assert [r.name for r in results if not r.ok] == [], [r.details[:3] for r in results if not r.ok]
     with services.engine.connect() as conn:
