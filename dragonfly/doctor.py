@@ -170,10 +170,12 @@ def check_next_actions(s: Services) -> CheckResult:
 
 
 # CPLR 211(b), docs/domain.md "Twenty years": open cases whose judgment is presumed paid.
+# The policy and the firm's day are read once, the rule applied per case (sql/0153).
 PRESUMED_PAID_SQL = text("""
-SELECT c.case_ref, j.entered_on, presumed_paid_on(j.entered_on, j.renewed_on) AS since
+SELECT c.case_ref, j.entered_on, presumed_paid_after(j.entered_on, j.renewed_on, k.years) AS since
   FROM enforcement_cases c JOIN judgments j ON j.id = c.judgment_id
- WHERE c.status = 'open' AND presumed_paid_on(j.entered_on, j.renewed_on) <= firm_today()
+ CROSS JOIN (SELECT policy_int('presumed_paid_years') AS years, firm_today() AS today OFFSET 0) k
+ WHERE c.status = 'open' AND presumed_paid_after(j.entered_on, j.renewed_on, k.years) <= k.today
  ORDER BY c.case_number LIMIT 50
 """)
 
