@@ -10,7 +10,10 @@ from dragonfly.cli.common import console
 
 def doctor_command(
     full: bool = typer.Option(
-        False, "--full", help="Re-read every event's hash and every case's read model (not only what changed)."
+        False,
+        "--full",
+        help="Re-read every event's hash, every case's read model and every paid case's ledger (not only what"
+        " changed).",
     ),
 ) -> None:
     """Check migrations, the hash chain, the read model, documents, next actions and queues

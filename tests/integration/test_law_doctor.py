@@ -125,3 +125,84 @@ def test_doctor_finds_payments_allocated_before_the_rule_and_an_admin_reallocate
     assert ev.payload["reallocated"][0]["was"]["interest_part"] == 399.45
     assert doctor.check_payment_allocation(services).ok
     assert scalar(engine, "SELECT unpaid_principal FROM judgments") == D("10000.00")
+
+
+def test_allocation_check_replays_what_changed_since_its_checkpoints(services, engine) -> None:
+    """Issue 12 (sql/0154): a paid case found right is checkpointed at its head; the next run
+    replays it again only when its head or the rules moved, or when the rotation reaches it;
+    --full replays every paid case; a case found wrong is reported on every run."""
+    from decimal import Decimal as D
+
+    def verify(full: bool = False, rotate: int = 1000) -> list[str]:
+        rows = run(engine, rpc.rows, function="verify_allocations", full=full, rotate=rotate)
+        return [r["case_ref"] for r in rows]
+
+    def pay(ref: str, key: str, on: date) -> int:
+        r = run(
+            engine,
+            rpc.record_enforcement_payment,
+            case_ref=ref,
+            amount=D("500.00"),
+            kind="direct",
+            idempotency_key=key,
+            received_on=on,
+            actor="cli:test",
+        )
+        return int(r["payment_id"])
+
+    a = new_case(engine, entered_on=date(2021, 1, 4), principal=D("8000.00"))
+    b = new_case(engine, entered_on=date(2021, 1, 4), principal=D("8000.00"))
+    pa, _ = pay(a, "a1", date(2023, 3, 1)), pay(b, "b1", date(2023, 3, 1))
+    assert doctor.check_payment_allocation(services).ok
+    at_head = scalar(
+        engine,
+        "SELECT array_agg(c.case_ref ORDER BY c.case_ref) FROM allocation_checkpoints k"
+        " JOIN enforcement_cases c ON c.id = k.case_id AND k.event_seq = c.event_seq",
+    )
+    assert at_head == sorted([a, b])
+
+    # Parts changed outside the sanctioned path leave the head where it was: the incremental run
+    # without a rotation does not replay the case; the rotation and --full do.
+    execute(
+        engine,
+        "UPDATE payments SET interest_part = interest_part + 1, principal_part = principal_part - 1 WHERE id = :i",
+        i=pa,
+    )
+    assert verify(rotate=0) == []
+    assert verify(full=True, rotate=0) == [a]
+    assert scalar(engine, "SELECT count(*) FROM allocation_checkpoints") == 1  # the wrong one lost its checkpoint
+    assert verify(rotate=0) == [a]  # and is reported on every run until re-allocated
+    result = doctor.check_payment_allocation(services)
+    assert not result.ok and result.details[0].startswith(f"{a}: 1 payment(s) allocated differently")
+    execute(
+        engine,
+        "UPDATE payments SET interest_part = interest_part - 1, principal_part = principal_part + 1 WHERE id = :i",
+        i=pa,
+    )
+    assert verify(rotate=0) == [] and scalar(engine, "SELECT count(*) FROM allocation_checkpoints") == 2
+
+    # A new payment moves the head: that case is replayed without a rotation.
+    before = scalar(
+        engine,
+        "SELECT verified_at FROM allocation_checkpoints k JOIN enforcement_cases c"
+        " ON c.id = k.case_id WHERE c.case_ref = :r",
+        r=b,
+    )
+    pay(b, "b2", date(2024, 5, 1))
+    assert verify(rotate=0) == []
+    after = scalar(
+        engine,
+        "SELECT verified_at FROM allocation_checkpoints k JOIN enforcement_cases c"
+        " ON c.id = k.case_id WHERE c.case_ref = :r",
+        r=b,
+    )
+    assert after > before
+
+    # A rate the replay applies changes the fingerprint: every checkpoint is replayed again.
+    fingerprint = scalar(engine, "SELECT allocation_rules_fingerprint()")
+    execute(engine, "UPDATE interest_rates SET why = why || ' (checked)' WHERE name = 'standard'")
+    assert scalar(engine, "SELECT allocation_rules_fingerprint()") != fingerprint
+    assert verify(rotate=0) == []
+    assert (
+        scalar(engine, "SELECT count(*) FROM allocation_checkpoints WHERE rules = allocation_rules_fingerprint()") == 2
+    )
