@@ -120,6 +120,10 @@ def test_an_indexed_year_needs_its_row_and_the_cli_adds_it(engine, services, db_
         ("nyc", 2027),
         ("rest_of_state", 2027),
     ]
+    # The card's exemption is unknown (NULL) for such a year; the amount itself is refused.
+    assert scalar(engine, "SELECT bank_exemption_or_null('Kings', '2027-02-01')") is None
+    with refused(engine, errors.MinimumWageMissing, match="No minimum wage is recorded for nyc in 2027"):
+        run(engine, rpc.call, function="bank_exemption_for", county="Kings", on=date(2027, 2, 1))
     ref, a = _garnishment(engine)
     with refused(engine, errors.MinimumWageMissing, match="No minimum wage is recorded for nyc in 2027"):
         run(
@@ -136,6 +140,8 @@ def test_an_indexed_year_needs_its_row_and_the_cli_adds_it(engine, services, db_
     r = _cli(db_url, tmp_path, "policy", "minimum-wage", "nyc", "2027-01-01", "17.60", "--why", "DOL notice")
     assert r.exit_code == 0, r.output
     assert scalar(engine, "SELECT minimum_wage_on('nyc', '2027-02-01')") == D("17.60")
+    exemption = scalar(engine, "SELECT bank_exemption_or_null('Kings', '2027-02-01')")
+    assert exemption == scalar(engine, "SELECT bank_exemption_for('Kings', '2027-02-01')") == D("4224.00")
     assert [(x.region, x.year) for x in rows(engine, "SELECT * FROM missing_minimum_wage_years('2027-02-01')")] == [
         ("long_island_westchester", 2027),
         ("rest_of_state", 2027),
