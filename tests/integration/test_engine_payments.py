@@ -15,6 +15,7 @@ from tests.integration.test_engine_support import (
     execute,
     last_event,
     new_case,
+    pay,
     refused,
     row,
     rows,
@@ -40,22 +41,6 @@ def balance(engine, ref: str, on: date) -> Decimal:
         "SELECT case_balance(c.id, :d) FROM enforcement_cases c WHERE case_ref = :r",
         r=ref,
         d=on,
-    )
-
-
-def pay(
-    engine, ref: str, amount: str, on: date, key: str | None = None, kind: str = "direct", **kw
-):
-    return run(
-        engine,
-        rpc.record_enforcement_payment,
-        case_ref=ref,
-        amount=D(amount),
-        kind=kind,
-        idempotency_key=key or f"{ref}-{amount}-{on}",
-        received_on=on,
-        actor="U0ALICE",
-        **kw,
     )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -68,6 +69,23 @@ def new_case(engine: Engine, *, clock: datetime | None = None, **overrides: Any)
     """A new case through create_enforcement_case; returns its case_ref."""
     return str(
         run(engine, rpc.create_enforcement_case, clock=clock, **judgment(**overrides))["case_ref"]
+    )
+
+
+def pay(
+    engine: Engine, ref: str, amount: str, on: date, key: str | None = None, kind: str = "direct", **kw: Any
+) -> Any:
+    """Record a payment through the sanctioned function (one transaction)."""
+    return run(
+        engine,
+        rpc.record_enforcement_payment,
+        case_ref=ref,
+        amount=Decimal(amount),
+        kind=kind,
+        idempotency_key=key or f"{ref}-{amount}-{on}",
+        received_on=on,
+        actor="U0ALICE",
+        **kw,
     )
 
 

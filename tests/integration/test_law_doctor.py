@@ -6,12 +6,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from dragonfly import doctor, errors, rpc
 from dragonfly.cli import app
-from tests.integration.test_engine_support import add_document, execute, last_event, new_case, refused, run, scalar
+from tests.integration.test_engine_support import (
+    add_document,
+    execute,
+    last_event,
+    new_case,
+    pay,
+    refused,
+    run,
+    scalar,
+)
 
 
 def _cli(db_url: str, tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
@@ -137,22 +147,28 @@ def test_allocation_check_replays_what_changed_since_its_checkpoints(services, e
         rows = run(engine, rpc.rows, function="verify_allocations", full=full, rotate=rotate)
         return [r["case_ref"] for r in rows]
 
-    def pay(ref: str, key: str, on: date) -> int:
-        r = run(
+    def verified_at(ref: str) -> Any:
+        return scalar(
             engine,
-            rpc.record_enforcement_payment,
-            case_ref=ref,
-            amount=D("500.00"),
-            kind="direct",
-            idempotency_key=key,
-            received_on=on,
-            actor="cli:test",
+            "SELECT verified_at FROM allocation_checkpoints k JOIN enforcement_cases c"
+            " ON c.id = k.case_id WHERE c.case_ref = :r",
+            r=ref,
         )
-        return int(r["payment_id"])
+
+    def shift_parts(payment_id: int, cents: str) -> None:
+        """Move `cents` from principal to interest outside the sanctioned path (no event)."""
+        execute(
+            engine,
+            "UPDATE payments SET interest_part = interest_part + :d, principal_part = principal_part - :d"
+            " WHERE id = :i",
+            d=D(cents),
+            i=payment_id,
+        )
 
     a = new_case(engine, entered_on=date(2021, 1, 4), principal=D("8000.00"))
     b = new_case(engine, entered_on=date(2021, 1, 4), principal=D("8000.00"))
-    pa, _ = pay(a, "a1", date(2023, 3, 1)), pay(b, "b1", date(2023, 3, 1))
+    pa = int(pay(engine, a, "500.00", date(2023, 3, 1))["payment_id"])
+    pay(engine, b, "500.00", date(2023, 3, 1))
     assert doctor.check_payment_allocation(services).ok
     at_head = scalar(
         engine,
@@ -163,39 +179,21 @@ def test_allocation_check_replays_what_changed_since_its_checkpoints(services, e
 
     # Parts changed outside the sanctioned path leave the head where it was: the incremental run
     # without a rotation does not replay the case; the rotation and --full do.
-    execute(
-        engine,
-        "UPDATE payments SET interest_part = interest_part + 1, principal_part = principal_part - 1 WHERE id = :i",
-        i=pa,
-    )
+    shift_parts(pa, "1.00")
     assert verify(rotate=0) == []
     assert verify(full=True, rotate=0) == [a]
     assert scalar(engine, "SELECT count(*) FROM allocation_checkpoints") == 1  # the wrong one lost its checkpoint
     assert verify(rotate=0) == [a]  # and is reported on every run until re-allocated
     result = doctor.check_payment_allocation(services)
     assert not result.ok and result.details[0].startswith(f"{a}: 1 payment(s) allocated differently")
-    execute(
-        engine,
-        "UPDATE payments SET interest_part = interest_part - 1, principal_part = principal_part + 1 WHERE id = :i",
-        i=pa,
-    )
+    shift_parts(pa, "-1.00")
     assert verify(rotate=0) == [] and scalar(engine, "SELECT count(*) FROM allocation_checkpoints") == 2
 
     # A new payment moves the head: that case is replayed without a rotation.
-    before = scalar(
-        engine,
-        "SELECT verified_at FROM allocation_checkpoints k JOIN enforcement_cases c"
-        " ON c.id = k.case_id WHERE c.case_ref = :r",
-        r=b,
-    )
-    pay(b, "b2", date(2024, 5, 1))
+    before = verified_at(b)
+    pay(engine, b, "500.00", date(2024, 5, 1))
     assert verify(rotate=0) == []
-    after = scalar(
-        engine,
-        "SELECT verified_at FROM allocation_checkpoints k JOIN enforcement_cases c"
-        " ON c.id = k.case_id WHERE c.case_ref = :r",
-        r=b,
-    )
+    after = verified_at(b)
     assert after > before
 
     # A rate the replay applies changes the fingerprint: every checkpoint is replayed again.
