@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pytest
 from typer.testing import CliRunner
 
 from dragonfly import doctor, errors, rpc
@@ -137,7 +139,7 @@ def test_doctor_finds_payments_allocated_before_the_rule_and_an_admin_reallocate
     assert scalar(engine, "SELECT unpaid_principal FROM judgments") == D("10000.00")
 
 
-def test_allocation_check_replays_what_changed_since_its_checkpoints(services, engine) -> None:
+def test_allocation_check_replays_what_changed_since_its_checkpoints(services, engine, db_url, app_login) -> None:
     """Issue 12 (sql/0154): a paid case found right is checkpointed at its head; the next run
     replays it again only when its head or the rules moved, or when the rotation reaches it;
     --full replays every paid case; a case found wrong is reported on every run."""
@@ -195,6 +197,16 @@ def test_allocation_check_replays_what_changed_since_its_checkpoints(services, e
     assert verify(rotate=0) == []
     after = verified_at(b)
     assert after > before
+
+    # The application cannot move the checkpoints (they are the operator's, like the chain's).
+    stored = "SELECT array_agg((case_id, event_seq, verified_at) ORDER BY case_id)::text FROM allocation_checkpoints"
+    checkpoints = scalar(engine, stored)
+    with (
+        psycopg.connect(db_url, user=app_login, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT * FROM verify_allocations(true)")
+    assert scalar(engine, stored) == checkpoints
 
     # A rate the replay applies changes the fingerprint: every checkpoint is replayed again.
     fingerprint = scalar(engine, "SELECT allocation_rules_fingerprint()")
