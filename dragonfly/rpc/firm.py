@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dragonfly.rpc.core import Result, call
 
@@ -50,7 +50,7 @@ def record_deadline_warnings(conn: Connection, *, today: date | None = None, act
     Workflow deadlines (levy day 60/75/85, restraining notice lapse, ...) and judgment liens in
     their renewal window (CPLR 5014, docs/domain.md "Liens"), once each."""
     if today is None:
-        today = conn.execute(text("SELECT firm_today()")).scalar_one()
+        today = call(conn, "firm_today")
     recorded = int(call(conn, "record_due_deadline_warnings", today=today, actor=actor))
     return recorded + int(call(conn, "record_lien_warnings", today=today, actor=actor))
 
